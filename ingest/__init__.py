@@ -1,0 +1,1 @@
+"""Ingest: source documents -> records -> RDF under the jixiao ontology."""

@@ -1,0 +1,56 @@
+"""Turn a file's bytes into text, or say clearly why not.
+
+Source files arrive as UTF-8, UTF-8 with a BOM, or GB18030/GBK (Windows tools in China
+default to it). Anything else, or a binary file, is refused with an `IngestError` rather
+than read as mojibake, which would then be stored as if it were data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class IngestError(Exception):
+    """A document that cannot be ingested; the message names the problem in one line."""
+
+
+@dataclass(frozen=True)
+class DecodedText:
+    text: str
+    encoding: str
+
+
+# Printable-text heuristics: a real table has no NULs and almost no C0 control characters.
+_CONTROL_OK = {"\t", "\n", "\r", "\f"}
+_MAX_CONTROL_SHARE = 0.01
+_MAX_REPLACEMENT_SHARE = 0.001
+
+
+def decode(data: bytes) -> DecodedText:
+    if not data.strip():
+        raise IngestError("empty file")
+    if b"\x00" in data[:8192]:
+        raise IngestError("binary file (contains NUL bytes), not a text table")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _checked(data[3:].decode("utf-8", errors="strict"), "utf-8-sig")
+    try:
+        return _checked(data.decode("utf-8", errors="strict"), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        # GB18030 is a superset of GBK and GB2312, so one attempt covers all three.
+        return _checked(data.decode("gb18030", errors="strict"), "gb18030")
+    except UnicodeDecodeError as exc:
+        raise IngestError(
+            f"undecodable text: neither UTF-8 nor GB18030 (bad byte at offset {exc.start})"
+        ) from None
+
+
+def _checked(text: str, encoding: str) -> DecodedText:
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in _CONTROL_OK)
+    if controls > max(2, len(text) * _MAX_CONTROL_SHARE):
+        raise IngestError(f"binary or garbled file: {controls} control characters in {len(text)}")
+    replacements = text.count("\ufffd")
+    if replacements > max(2, len(text) * _MAX_REPLACEMENT_SHARE):
+        raise IngestError(f"garbled text: {replacements} replacement characters (U+FFFD)")
+    return DecodedText(text=text.replace("\r\n", "\n").replace("\r", "\n"), encoding=encoding)

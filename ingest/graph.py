@@ -1,0 +1,259 @@
+"""Records -> RDF under the jixiao ontology. The only place in the project where triples are built."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, ORG, PROV
+
+from ingest import categories
+from ingest.iri import IriMinter, normalize_key
+from ingest.records import (
+    BudgetUnit,
+    Document,
+    Indicator,
+    Objective,
+    Project,
+    Target,
+    TargetKind,
+    UnitTotal,
+)
+from ingest.target import parse_target
+from ontology.namespace import JX, JXCAT, JXCMP, JXFUND, QUDT, UNIT
+
+_KIND_CLASS = {
+    TargetKind.QUANTITATIVE: JX.QuantitativeTarget,
+    TargetKind.QUALITATIVE: JX.QualitativeTarget,
+    TargetKind.DATE: JX.DateTarget,
+    TargetKind.UNPARSED: JX.UnparsedTarget,
+}
+_COMPARATOR = {
+    "≥": JXCMP.ge,
+    "＞": JXCMP.gt,
+    "＝": JXCMP.eq,
+    "＜": JXCMP.lt,
+    "≤": JXCMP.le,
+    "none": JXCMP.none,
+}
+_FUNDING = {"fiscal": JXFUND.fiscal, "other": JXFUND.other}
+# QUDT units only where the mapping is exact; everything else keeps its text in jx:unitText.
+_QUDT_UNIT = {"%": UNIT.PERCENT, "平方米": UNIT.M2, "个月": UNIT.MO, "月": UNIT.MO}
+_COUNT_UNITS = frozenset(
+    [
+        "人",
+        "人次",
+        "次",
+        "个",
+        "份",
+        "户",
+        "起",
+        "块",
+        "条",
+        "场",
+        "项",
+        "名",
+        "家",
+        "所",
+        "期",
+        "篇",
+        "批",
+        "件",
+        "本",
+        "套",
+        "台",
+        "辆",
+        "处",
+        "座",
+    ]
+)
+_YUAN_PER = {"元": Decimal(1), "万元": Decimal(10000), "亿元": Decimal(100000000)}
+_ZH = "zh"
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    file_name: str
+    sha256: str
+    layout: str
+    ingested_at: datetime
+
+
+def decimal_literal(value: Decimal) -> Literal:
+    # Fixed-point canonical form ("1.7", "10"), so the same amount written "1.70" or "1.7" is
+    # one literal and re-ingesting a reformatted file changes nothing.
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return Literal(text or "0", datatype=XSD.decimal)
+
+
+class _Builder:
+    def __init__(self, doc: Document, source: SourceInfo, minter: IriMinter) -> None:
+        self.doc = doc
+        self.source = source
+        self.minter = minter
+        self.graph = Graph(identifier=minter.source_document(source.file_name))
+        self.doc_iri = minter.source_document(source.file_name)
+
+    def add(self, s: URIRef, p: URIRef, o: URIRef | Literal | None) -> None:
+        if o is not None:
+            self.graph.add((s, p, o))
+
+    def located(self, entity: URIRef, line: int | None) -> None:
+        if line is None:
+            self.add(entity, PROV.wasDerivedFrom, self.doc_iri)
+            return
+        location = self.minter.source_line(self.source.file_name, line)
+        self.add(entity, PROV.wasDerivedFrom, location)
+        self.add(location, RDF.type, JX.SourceLocation)
+        self.add(location, PROV.hadPrimarySource, self.doc_iri)
+        self.add(location, JX.line, Literal(line))
+
+    def build(self) -> Graph:
+        g, d = self.graph, self.doc_iri
+        for prefix, ns in (
+            ("jx", JX),
+            ("jxcat", JXCAT),
+            ("jxcmp", JXCMP),
+            ("jxfund", JXFUND),
+            ("qudt", QUDT),
+        ):
+            g.bind(prefix, str(ns))
+        g.bind("unit", str(UNIT))
+        self.add(d, RDF.type, JX.SourceDocument)
+        self.add(d, DCTERMS.title, Literal(self.source.file_name))
+        self.add(d, JX.sha256, Literal(self.source.sha256))
+        self.add(d, JX.layout, Literal(self.source.layout))
+        self.add(d, JX.ingestedAt, Literal(self.source.ingested_at, datatype=XSD.dateTime))
+        for unit in self.doc.units:
+            self.unit(unit)
+        for total in self.doc.unit_totals:
+            self.unit_total(total)
+        for project in self.doc.projects:
+            self.project(project)
+        return g
+
+    def unit(self, unit: BudgetUnit) -> URIRef:
+        iri = self.minter.unit(unit)
+        self.add(iri, RDF.type, JX.BudgetUnit)
+        self.add(iri, RDFS.label, Literal(unit.name, lang=_ZH) if unit.name else None)
+        self.add(iri, ORG.identifier, Literal(unit.code) if unit.code else None)
+        if unit.parent_code:
+            self.add(iri, ORG.subOrganizationOf, self.minter.unit_code(unit.parent_code))
+        self.add(iri, JX.naturalKey, Literal(self.minter.unit_key(unit)))
+        return iri
+
+    def unit_total(self, total: UnitTotal) -> None:
+        iri = self.minter.unit_budget(total.unit, total.fiscal_year)
+        self.add(iri, RDF.type, JX.UnitBudget)
+        self.add(iri, JX.unit, self.minter.unit(total.unit))
+        self.add(iri, JX.fiscalYear, Literal(total.fiscal_year) if total.fiscal_year else None)
+        self.add(iri, JX.amountWanYuan, decimal_literal(total.amount_wan))
+        self.add(iri, JX.amount, decimal_literal(total.amount_wan * 10000))
+        self.located(iri, total.line)
+
+    def project(self, project: Project) -> None:
+        iri = self.minter.project(project.unit, project.fiscal_year, project.name)
+        self.add(iri, RDF.type, JX.Project)
+        self.add(iri, RDFS.label, Literal(project.name, lang=_ZH))
+        self.add(
+            iri,
+            JX.naturalKey,
+            Literal(self.minter.project_key(project.unit, project.fiscal_year, project.name)),
+        )
+        self.add(iri, JX.unit, self.minter.unit(project.unit))
+        self.add(iri, JX.fiscalYear, Literal(project.fiscal_year) if project.fiscal_year else None)
+        if project.amount_wan is not None:
+            self.add(iri, JX.amountWanYuan, decimal_literal(project.amount_wan))
+            self.add(iri, JX.amount, decimal_literal(project.amount_wan * 10000))
+        self.add(
+            iri, JX.projectAttribute, Literal(project.attribute, lang=_ZH) if project.attribute else None
+        )
+        if project.period:
+            self.add(iri, JX.period, Literal(project.period, lang=_ZH))
+            period = parse_target(project.period)
+            self.add(iri, JX.periodStart, Literal(period.date_start) if period.date_start else None)
+            self.add(iri, JX.periodEnd, Literal(period.date_end) if period.date_end else None)
+        if project.implementing_unit:
+            self.add(iri, JX.implementingUnitName, Literal(project.implementing_unit, lang=_ZH))
+        for share in project.funding:
+            node = self.minter.funding(iri, share.source)
+            self.add(iri, JX.funding, node)
+            self.add(node, RDF.type, JX.FundingShare)
+            self.add(node, JX.fundingSource, _FUNDING[share.source])
+            if share.amount_wan is not None:
+                self.add(node, JX.amountWanYuan, decimal_literal(share.amount_wan))
+                self.add(node, JX.amount, decimal_literal(share.amount_wan * 10000))
+        self.located(iri, project.line)
+        self.objectives(iri, project.objectives)
+        self.indicators(iri, project.indicators)
+
+    def objectives(self, project: URIRef, objectives: list[Objective]) -> None:
+        for position, objective in enumerate(objectives, start=1):
+            overall = objective.ordinal is None and len(objectives) == 1
+            iri = self.minter.objective(project, None if overall else position)
+            self.add(project, JX.hasObjective, iri)
+            self.add(iri, RDF.type, JX.Objective)
+            if overall:
+                self.add(iri, RDF.type, JX.OverallObjective)
+            self.add(iri, DCTERMS.description, Literal(objective.text, lang=_ZH))
+            self.add(iri, JX.ordinal, Literal(position))
+            self.add(iri, RDFS.label, Literal(objective.label, lang=_ZH) if objective.label else None)
+            self.located(iri, objective.line)
+
+    def indicators(self, project: URIRef, indicators: list[Indicator]) -> None:
+        seen: Counter[tuple[str, str]] = Counter()
+        for position, indicator in enumerate(indicators, start=1):
+            category = categories.resolve(indicator.level1, indicator.level2)
+            concept = category.level2 if category else "uncategorised"
+            seen[(concept, normalize_key(indicator.name))] += 1
+            occurrence = seen[(concept, normalize_key(indicator.name))]
+            iri = self.minter.indicator(project, concept, indicator.name, occurrence)
+            self.add(project, JX.hasIndicator, iri)
+            self.add(iri, RDF.type, JX.Indicator)
+            self.add(iri, RDFS.label, Literal(indicator.name, lang=_ZH))
+            self.add(iri, JX.category, JXCAT[concept] if category else None)
+            self.add(iri, JX.level1Label, Literal(indicator.level1, lang=_ZH) if indicator.level1 else None)
+            self.add(iri, JX.level2Label, Literal(indicator.level2, lang=_ZH) if indicator.level2 else None)
+            self.add(iri, JX.sourceText, Literal(indicator.source_text, lang=_ZH))
+            self.add(iri, JX.ordinal, Literal(position))
+            self.add(iri, JX.naturalKey, Literal(f"{concept}/{normalize_key(indicator.name)}#{occurrence}"))
+            self.located(iri, indicator.line)
+            target = self.minter.target(iri)
+            self.add(iri, JX.target, target)
+            self.target(target, indicator.target)
+
+    def target(self, iri: URIRef, target: Target) -> None:
+        self.add(iri, RDF.type, JX.Target)
+        self.add(iri, RDF.type, _KIND_CLASS[target.kind])
+        self.add(iri, JX.rawText, Literal(target.raw))
+        if target.comparator is not None:
+            self.add(iri, JX.comparator, _COMPARATOR[target.comparator.value])
+        if target.value is not None:
+            self.add(iri, QUDT.numericValue, decimal_literal(target.value))
+        if target.unit is not None:
+            self.add(iri, JX.unitText, Literal(target.unit.text, lang=_ZH))
+            head = target.unit.numerator
+            self.add(iri, JX.unitHead, Literal(head, lang=_ZH) if head else None)
+            if not target.unit.per:
+                qudt_unit = _QUDT_UNIT.get(head) or (UNIT.NUM if head in _COUNT_UNITS else None)
+                self.add(iri, QUDT.unit, qudt_unit)
+            if target.value is not None and head in _YUAN_PER:
+                self.add(iri, JX.valueInYuan, decimal_literal(target.value * _YUAN_PER[head]))
+        self.add(
+            iri, JX.qualitativeValue, Literal(target.qualitative, lang=_ZH) if target.qualitative else None
+        )
+        self.add(iri, JX.dateText, Literal(target.date_text, lang=_ZH) if target.date_text else None)
+        self.add(iri, JX.dateStart, Literal(target.date_start) if target.date_start else None)
+        self.add(iri, JX.dateEnd, Literal(target.date_end) if target.date_end else None)
+        if target.placeholder:
+            self.add(iri, JX.isPlaceholder, Literal(True))
+
+
+def document_graph(doc: Document, source: SourceInfo, minter: IriMinter) -> Graph:
+    """The named graph of one source document: its entities and their provenance."""
+    return _Builder(doc, source, minter).build()

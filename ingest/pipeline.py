@@ -1,0 +1,95 @@
+"""One document from file to store: decode, detect the layout, read, build the graph, store it.
+
+Everything that can fail runs before the store is touched; the write itself is one
+transaction. So a bad file leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ingest.decode import IngestError, decode
+from ingest.graph import SourceInfo, document_graph
+from ingest.iri import IriMinter
+from ingest.readers.base import Reader, detect_reader, reader_named
+from ingest.records import Document, TargetKind
+from jixiao.store import Store
+
+MAX_BYTES = 200 * 1024 * 1024  # a target table is kilobytes; a 200 MB "table" is a mistake
+
+
+@dataclass
+class IngestResult:
+    file_name: str
+    layout: str
+    encoding: str
+    units: int
+    projects: int
+    objectives: int
+    indicators: int
+    targets: Counter[str] = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)
+    quads: int = 0
+    replaced: bool = False
+
+
+@dataclass(frozen=True)
+class ReadDocument:
+    document: Document
+    reader: Reader
+    encoding: str
+    sha256: str
+
+
+def read_file(path: Path, layout: str | None = None) -> ReadDocument:
+    """Read and parse a file without storing anything. Raises IngestError naming the problem."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise IngestError(f"file too large ({size} bytes)")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise IngestError("no such file") from None
+    except IsADirectoryError:
+        raise IngestError("is a directory, not a file") from None
+    except PermissionError:
+        raise IngestError("permission denied") from None
+    decoded = decode(data)
+    reader = reader_named(layout) if layout else detect_reader(decoded.text)
+    document = reader.read(decoded.text)
+    if not document.projects:
+        raise IngestError(f"layout {reader.name}: no project found (truncated or not a target table?)")
+    return ReadDocument(document, reader, decoded.encoding, hashlib.sha256(data).hexdigest())
+
+
+def ingest_file(
+    path: Path, store: Store, minter: IriMinter, layout: str | None = None, now: datetime | None = None
+) -> IngestResult:
+    read = read_file(path, layout)
+    doc = read.document
+    source = SourceInfo(
+        path.name, read.sha256, read.reader.name, now or datetime.now(UTC).replace(microsecond=0)
+    )
+    graph = document_graph(doc, source, minter)
+    replaced = any(d.graph == graph.identifier for d in store.documents())
+    store.replace_document(graph)
+    return IngestResult(
+        file_name=path.name,
+        layout=read.reader.name,
+        encoding=read.encoding,
+        units=len(doc.units),
+        projects=len(doc.projects),
+        objectives=sum(len(p.objectives) for p in doc.projects),
+        indicators=sum(len(p.indicators) for p in doc.projects),
+        targets=Counter(i.target.kind.value for p in doc.projects for i in p.indicators),
+        warnings=list(doc.warnings),
+        quads=len(graph),
+        replaced=replaced,
+    )
+
+
+TARGET_KINDS = [kind.value for kind in TargetKind]

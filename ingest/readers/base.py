@@ -1,0 +1,47 @@
+"""The document reader interface, the registry of layouts, and layout detection."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ingest.decode import IngestError
+from ingest.records import Document
+
+
+class Reader(Protocol):
+    """Reads one layout. `detect` must be cheap and conservative: it looks for the layout's
+    fixed labels, so that a file of another layout is never half-read as this one."""
+
+    name: str
+    description: str
+
+    def detect(self, text: str) -> bool: ...
+
+    def read(self, text: str) -> Document: ...
+
+
+def all_readers() -> list[Reader]:
+    # Imported here so that adding a layout is one line and base.py has no import cycle.
+    from ingest.readers.form_lines import FormLinesReader
+    from ingest.readers.paragraph_table import ParagraphTableReader
+
+    return [ParagraphTableReader(), FormLinesReader()]
+
+
+def reader_named(name: str) -> Reader:
+    for reader in all_readers():
+        if reader.name == name:
+            return reader
+    known = ", ".join(r.name for r in all_readers())
+    raise IngestError(f"unknown layout {name!r} (known: {known})")
+
+
+def detect_reader(text: str) -> Reader:
+    matches = [r for r in all_readers() if r.detect(text)]
+    if len(matches) == 1:
+        return matches[0]
+    looked_for = "; ".join(f"{r.name}: {r.description}" for r in all_readers())
+    if not matches:
+        raise IngestError(f"unknown layout: looked for {looked_for}")
+    names = ", ".join(r.name for r in matches)
+    raise IngestError(f"ambiguous layout: matches {names}; choose one with --layout")

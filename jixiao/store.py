@@ -1,0 +1,109 @@
+"""The RDF store: one named graph per source document, persistent in the data directory.
+
+Reads go through an rdflib `Dataset` on oxrdflib's Oxigraph store (so analysts' rdflib code
+works unchanged, at Oxigraph's speed). Writes go straight to pyoxigraph, because oxrdflib has
+no transactions: replacing a document is a single SPARQL update (DROP GRAPH + INSERT DATA),
+which Oxigraph applies all-or-nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph as ox
+from oxrdflib import OxigraphStore
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import DCTERMS
+from rdflib.query import Result
+
+from jixiao.settings import Settings
+from ontology.namespace import JX
+
+
+class StoreError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    graph: URIRef
+    file_name: str
+    sha256: str
+    layout: str
+    quads: int
+
+
+class Store(Protocol):
+    def replace_document(self, graph: Graph) -> None: ...
+    def remove_document(self, graph: URIRef) -> int: ...
+    def documents(self) -> list[StoredDocument]: ...
+    def query(self, sparql: str) -> Result: ...
+    def dataset(self) -> Dataset: ...
+    def quad_count(self) -> int: ...
+    def close(self) -> None: ...
+
+
+class EmbeddedStore:
+    """Oxigraph on disk (RocksDB). One process opens it for writing at a time."""
+
+    def __init__(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            self._ox = ox.Store(str(path))
+        except OSError as exc:
+            raise StoreError(f"cannot open the store at {path}: {exc}") from exc
+        # default_union: a query's default graph is the union of all documents' graphs.
+        self._dataset = Dataset(store=OxigraphStore(store=self._ox), default_union=True)
+
+    def replace_document(self, graph: Graph) -> None:
+        name = graph.identifier
+        if not isinstance(name, URIRef):
+            raise StoreError("a document graph needs an IRI as its name")
+        body = graph.serialize(format="nt")
+        # N-Triples is valid inside INSERT DATA; one update = one transaction.
+        self._ox.update(f"DROP SILENT GRAPH <{name}> ;\nINSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}")
+
+    def remove_document(self, graph: URIRef) -> int:
+        before = self.graph_size(graph)
+        self._ox.update(f"DROP SILENT GRAPH <{graph}>")
+        return before
+
+    def graph_size(self, graph: URIRef) -> int:
+        return sum(1 for _ in self._ox.quads_for_pattern(None, None, None, ox.NamedNode(str(graph))))
+
+    def documents(self) -> list[StoredDocument]:
+        rows = self._ox.query(
+            f"""SELECT ?g ?title ?sha ?layout WHERE {{ GRAPH ?g {{
+                    ?g a <{JX.SourceDocument}> ; <{DCTERMS.title}> ?title ;
+                       <{JX.sha256}> ?sha ; <{JX.layout}> ?layout }} }} ORDER BY ?title"""
+        )
+        assert isinstance(rows, ox.QuerySolutions)
+        found = []
+        for row in rows:
+            g = URIRef(row["g"].value)
+            found.append(
+                StoredDocument(
+                    g, row["title"].value, row["sha"].value, row["layout"].value, self.graph_size(g)
+                )
+            )
+        return found
+
+    def query(self, sparql: str) -> Result:
+        return self._dataset.query(sparql)
+
+    def dataset(self) -> Dataset:
+        return self._dataset
+
+    def quad_count(self) -> int:
+        return len(self._ox)
+
+    def close(self) -> None:
+        self._ox.flush()
+        del self._ox
+
+
+def open_store(settings: Settings) -> EmbeddedStore:
+    """The one factory: later a remote SPARQL store (issue 8) is chosen here by a setting."""
+    return EmbeddedStore(settings.store_dir)

@@ -1,0 +1,43 @@
+"""The jixiao ontology: term files, SHACL shapes, and the graph of all terms.
+
+The .ttl files here are the contract between ingest and search; `ontology.namespace` holds
+closed Python constants generated from them (`python -m ontology.generate`).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import rdflib
+
+ONTOLOGY_DIR = Path(__file__).resolve().parent
+
+# The three files that define terms; shapes and examples are not terms.
+ONTOLOGY_FILES: tuple[Path, ...] = (
+    ONTOLOGY_DIR / "jixiao.ttl",
+    ONTOLOGY_DIR / "categories.ttl",
+    ONTOLOGY_DIR / "comparators.ttl",
+)
+
+SHAPES_FILES: tuple[Path, ...] = (
+    ONTOLOGY_DIR / "shapes" / "mandatory.ttl",
+    ONTOLOGY_DIR / "shapes" / "recommended.ttl",
+)
+
+
+def load_graph(paths: tuple[Path, ...]) -> rdflib.Graph:
+    """Parse Turtle files into one graph."""
+    graph = rdflib.Graph()
+    for path in paths:
+        graph.parse(path, format="turtle")
+    return graph
+
+
+@cache
+def ontology_graph() -> rdflib.Graph:
+    """All terms (classes, properties, code lists) in one graph, parsed once per process.
+
+    The graph is shared: callers must not add to it; copy it first if they need to.
+    """
+    return load_graph(ONTOLOGY_FILES)
