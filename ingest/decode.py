@@ -35,8 +35,10 @@ def decode(data: bytes) -> DecodedText:
         return _checked(data[3:].decode("utf-8", errors="strict"), "utf-8-sig")
     try:
         return _checked(data.decode("utf-8", errors="strict"), "utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and _is_utf8(data[: exc.start]):
+            # Valid UTF-8 up to a character cut in half at the very end: a copy that stopped short.
+            raise IngestError("truncated: the file ends in the middle of a character") from None
     try:
         # GB18030 is a superset of GBK and GB2312, so one attempt covers all three.
         return _checked(data.decode("gb18030", errors="strict"), "gb18030")
@@ -54,3 +56,11 @@ def _checked(text: str, encoding: str) -> DecodedText:
     if replacements > max(2, len(text) * _MAX_REPLACEMENT_SHARE):
         raise IngestError(f"garbled text: {replacements} replacement characters (U+FFFD)")
     return DecodedText(text=text.replace("\r\n", "\n").replace("\r", "\n"), encoding=encoding)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8", errors="strict")
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -85,33 +85,30 @@ def ingest(
 
 
 def _print_summary(results: list[IngestResult]) -> None:
-    table = Table(title="ingested / 已导入", show_lines=False)
-    for column in (
-        "file",
-        "layout",
-        "enc",
-        "units",
-        "projects",
-        "objectives",
-        "indicators",
-        *TARGET_KINDS,
-        "warn",
-    ):
-        table.add_column(column, justify="left" if column in ("file", "layout", "enc") else "right")
+    # One short block per file rather than a wide table: it stays readable in an 80-column
+    # Windows console, where a twelve-column table truncates every header.
     total: Counter[str] = Counter()
     for r in results:
-        kinds = [r.targets.get(k, 0) for k in TARGET_KINDS]
-        table.add_row(
-            r.file_name + (" (replaced)" if r.replaced else ""), r.layout, r.encoding,
-            str(r.units), str(r.projects), str(r.objectives), str(r.indicators),
-            *map(str, kinds), str(len(r.warnings)),
-        )  # fmt: skip
+        typed = sum(v for k, v in r.targets.items() if k != "unparsed")
+        share = f"{100 * typed / r.indicators:.1f}%" if r.indicators else "-"
+        replaced = " [dim](replaced the earlier version)[/]" if r.replaced else ""
+        out.print(
+            f"[bold]{r.file_name}[/]  {r.layout}, {r.encoding}{replaced}", highlight=False, soft_wrap=True
+        )
+        out.print(
+            f"  units {r.units} · projects {r.projects} · objectives {r.objectives}"
+            f" · indicators {r.indicators} · warnings {len(r.warnings)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        kinds = " · ".join(f"{k} {r.targets.get(k, 0)}" for k in TARGET_KINDS)
+        out.print(
+            f"  targets: {kinds} (typed {typed}/{r.indicators}, {share})", highlight=False, soft_wrap=True
+        )
         total.update(r.targets)
-    out.print(table)
-    typed = sum(v for k, v in total.items() if k != "unparsed")
-    all_targets = sum(total.values())
-    if all_targets:
-        out.print(f"targets typed: {typed}/{all_targets} ({100 * typed / all_targets:.1f}%)")
+    if len(results) > 1:
+        typed = sum(v for k, v in total.items() if k != "unparsed")
+        out.print(f"[bold]all files[/]: targets typed {typed}/{sum(total.values())}", highlight=False)
     for r in results:
         for warning in r.warnings:
             out.print(f"[yellow]warning:[/] {r.file_name}: {warning}", highlight=False, soft_wrap=True)

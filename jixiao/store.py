@@ -8,6 +8,7 @@ which Oxigraph applies all-or-nothing.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -100,8 +101,14 @@ class EmbeddedStore:
         return len(self._ox)
 
     def close(self) -> None:
+        """Release the store. pyoxigraph has no close(): RocksDB's lock goes with the last
+        reference, and oxrdflib's wrapper holds one too, so both are dropped here."""
+        if not hasattr(self, "_ox"):
+            return
         self._ox.flush()
-        del self._ox
+        self._dataset.store.close()
+        del self._dataset, self._ox
+        gc.collect()  # rdflib graphs and their store reference each other
 
 
 def open_store(settings: Settings) -> EmbeddedStore:

@@ -35,6 +35,7 @@ def test_text_is_decoded(data: bytes, encoding: str) -> None:
         (bytes(range(1, 32)) * 20 + "项目".encode(), "binary or garbled"),
         (b"\x81\x30\xff\xfe" * 50, "undecodable text"),
         (("项目名称" + "\ufffd" * 40).encode("utf-8"), "garbled text"),
+        ("项目名称\t城乡社区运转经费".encode()[:-1], "truncated: the file ends in the middle of a character"),
     ],
 )
 def test_bad_bytes_are_refused(data: bytes, problem: str) -> None:
