@@ -83,12 +83,19 @@ class SourceInfo:
 
 
 def decimal_literal(value: Decimal) -> Literal:
-    # Fixed-point canonical form ("1.7", "10"), so the same amount written "1.70" or "1.7" is
-    # one literal and re-ingesting a reformatted file changes nothing.
+    # XSD canonical form ("1.7", "10.0": a point with a digit either side, no spare zeros), so
+    # "1.70" and "1.7" are one literal, re-ingesting a reformatted file changes nothing, and
+    # Turtle and Oxigraph write back exactly what was built.
     text = format(value, "f")
     if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return Literal(text or "0", datatype=XSD.decimal)
+        text = text.rstrip("0")
+    else:
+        text += "."
+    if text.endswith("."):
+        text += "0"
+    if text.startswith("-") and text.lstrip("-0.") == "":
+        text = text[1:]  # no negative zero
+    return Literal(text, datatype=XSD.decimal)
 
 
 class _Builder:
@@ -236,9 +243,9 @@ class _Builder:
         if target.value is not None:
             self.add(iri, QUDT.numericValue, decimal_literal(target.value))
         if target.unit is not None:
-            self.add(iri, JX.unitText, Literal(target.unit.text, lang=_ZH))
+            self.add(iri, JX.unitText, Literal(target.unit.text))
             head = target.unit.numerator
-            self.add(iri, JX.unitHead, Literal(head, lang=_ZH) if head else None)
+            self.add(iri, JX.unitHead, Literal(head) if head else None)
             if not target.unit.per:
                 qudt_unit = _QUDT_UNIT.get(head) or (UNIT.NUM if head in _COUNT_UNITS else None)
                 self.add(iri, QUDT.unit, qudt_unit)
