@@ -226,7 +226,7 @@ class _Builder:
             self.add(iri, JX.category, JXCAT[concept] if category else None)
             self.add(iri, JX.level1Label, Literal(indicator.level1, lang=_ZH) if indicator.level1 else None)
             self.add(iri, JX.level2Label, Literal(indicator.level2, lang=_ZH) if indicator.level2 else None)
-            self.add(iri, JX.sourceText, Literal(indicator.source_text, lang=_ZH))
+            self.add(iri, JX.sourceText, Literal(indicator.source_text))  # verbatim, like rawText
             self.add(iri, JX.ordinal, Literal(position))
             self.add(iri, JX.naturalKey, Literal(f"{concept}/{normalize_key(indicator.name)}#{occurrence}"))
             self.located(iri, indicator.line)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rdflib import URIRef
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
@@ -221,8 +222,14 @@ def export(
 
 
 @app.command()
-def validate(data: DataOption = None) -> None:
+def validate(
+    show_all: Annotated[
+        bool, typer.Option("--all", help="list every finding, not the first 10 per group")
+    ] = False,
+    data: DataOption = None,
+) -> None:
     """Check the store against the SHACL shapes; exit 1 on violations."""
+    from jixiao.describe import describe
     from ontology.shacl import validate as run_shacl
 
     store = _open(_settings(data))
@@ -241,9 +248,11 @@ def validate(data: DataOption = None) -> None:
         out.print(f"[bold {colour}]{severity}s: {count}[/]")
         for message, foci in sorted(selected.items(), key=lambda item: -len(item[1])):
             out.print(f"  [{colour}]{len(foci):>4}[/] {message}", highlight=False)
-            for focus in foci[:3]:
-                out.print(f"         [dim]{focus}[/]", highlight=False)
-            if len(foci) > 3:
-                out.print(f"         [dim]… and {len(foci) - 3} more[/]")
+            shown = foci if show_all else foci[:10]
+            for focus in shown:
+                name = describe(graph, URIRef(focus))
+                out.print(f"         {name}  [dim]{focus}[/]", highlight=False, soft_wrap=True)
+            if len(foci) > len(shown):
+                out.print(f"         [dim]… and {len(foci) - len(shown)} more (--all lists them)[/]")
     if not report.conforms:
         raise typer.Exit(1)

@@ -215,7 +215,18 @@ def test_validate_samples_has_no_violations(ingested: Path) -> None:
     code, out, _ = jixiao(ingested, "validate")
     assert code == 0
     assert "violations: 0" in out
-    assert "warnings:" in out
+    assert "warnings: 9" in out
+    # Findings name the project and indicator, not only an IRI; all 9 fit under the default cap.
+    assert "民政工作经费" not in out  # it has its 满意度 rows
+    for project in (
+        "职工食堂伙食补助",
+        "妇联工作经费",
+        "乡镇人大代表经费",
+        "村级运转经费",
+        "长期聘用人员经费支出",
+    ):
+        assert project in out  # the five projects whose 满意度 section is empty in the source
+    assert "政协工作经费 › 协助做好沟通思想、协调关系" in out
 
 
 def test_validate_reports_a_violation(data: Path, tmp_path: Path) -> None:
