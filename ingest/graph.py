@@ -23,6 +23,7 @@ from ingest.records import (
     UnitTotal,
 )
 from ingest.target import parse_target
+from ontology import bind_prefixes
 from ontology.namespace import JX, JXCAT, JXCMP, JXFUND, QUDT, UNIT
 
 _KIND_CLASS = {
@@ -122,15 +123,7 @@ class _Builder:
 
     def build(self) -> Graph:
         g, d = self.graph, self.doc_iri
-        for prefix, ns in (
-            ("jx", JX),
-            ("jxcat", JXCAT),
-            ("jxcmp", JXCMP),
-            ("jxfund", JXFUND),
-            ("qudt", QUDT),
-        ):
-            g.bind(prefix, str(ns))
-        g.bind("unit", str(UNIT))
+        bind_prefixes(g)
         self.add(d, RDF.type, JX.SourceDocument)
         self.add(d, DCTERMS.title, Literal(self.source.file_name))
         self.add(d, JX.sha256, Literal(self.source.sha256))

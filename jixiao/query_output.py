@@ -7,6 +7,8 @@ from rdflib.query import Result
 from rich.console import Console
 from rich.table import Table
 
+from ontology import bind_prefixes
+
 
 def render(result: Result, fmt: str, console: Console) -> str | None:
     """Text to print for `fmt` (json | csv), or None after printing a table to `console`."""
@@ -38,8 +40,7 @@ def render(result: Result, fmt: str, console: Console) -> str | None:
 def union_graph(dataset: Dataset) -> Graph:
     """All documents' triples in one in-memory graph (for SHACL and Turtle export)."""
     graph = Graph()
-    for prefix, namespace in dataset.namespaces():
-        graph.bind(prefix, namespace)
+    bind_prefixes(graph)
     for s, p, o, _ in dataset.quads((None, None, None, None)):
         graph.add((s, p, o))
     return graph
@@ -48,6 +49,7 @@ def union_graph(dataset: Dataset) -> Graph:
 def export(dataset: Dataset, fmt: str) -> str:
     if fmt == "ttl":
         return str(union_graph(dataset).serialize(format="turtle"))
+    bind_prefixes(dataset)
     if fmt == "nq":
         return str(dataset.serialize(format="nquads"))
     if fmt == "jsonld":

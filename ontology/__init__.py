@@ -41,3 +41,19 @@ def ontology_graph() -> rdflib.Graph:
     The graph is shared: callers must not add to it; copy it first if they need to.
     """
     return load_graph(ONTOLOGY_FILES)
+
+
+def bind_prefixes(graph: rdflib.Graph) -> None:
+    """Bind the project's prefixes (jx:, jxcat:, qudt:, …) so serialisations read as the docs do."""
+    # Imported here: namespace.py is generated and imports nothing from this package.
+    from ontology.namespace import JX, JXCAT, JXCMP, JXFUND, QUDT, UNIT
+
+    for prefix, namespace in (
+        ("jx", JX),
+        ("jxcat", JXCAT),
+        ("jxcmp", JXCMP),
+        ("jxfund", JXFUND),
+        ("qudt", QUDT),
+        ("unit", UNIT),
+    ):
+        graph.bind(prefix, str(namespace), override=True)

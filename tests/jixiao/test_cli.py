@@ -263,6 +263,7 @@ def test_export_round_trips(ingested: Path, tmp_path: Path, fmt: str, parse_as: 
     code, _, _ = jixiao(ingested, "export", "--format", fmt, "-o", str(target))
     assert code == 0
     if fmt == "ttl":
+        assert "@prefix jx: <https://w3id.org/jixiao/ns#>" in target.read_text(encoding="utf-8")
         merged = Graph().parse(target, format=parse_as)
         assert len(merged) > 0
         assert len(merged) <= stats(ingested)["triples"]  # type: ignore[operator]
