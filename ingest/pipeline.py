@@ -75,7 +75,7 @@ def ingest_file(
         path.name, read.sha256, read.reader.name, now or datetime.now(UTC).replace(microsecond=0)
     )
     graph = document_graph(doc, source, minter)
-    replaced = any(d.graph == graph.identifier for d in store.documents())
+    replaced = store.has_document(minter.source_document(path.name))
     store.replace_document(graph)
     return IngestResult(
         file_name=path.name,

@@ -38,10 +38,6 @@ DataOption = Annotated[
 ]
 
 
-def _settings(data: Path | None) -> Settings:
-    return load_settings(data)
-
-
 def _open(settings: Settings) -> EmbeddedStore:
     try:
         return open_store(settings)
@@ -57,7 +53,7 @@ def ingest(
     data: DataOption = None,
 ) -> None:
     """Read documents into the store, one named graph each (re-ingesting replaces)."""
-    settings = _settings(data)
+    settings = load_settings(data)
     store = _open(settings)
     minter = IriMinter(settings.base_iri)
     results: list[IngestResult] = []
@@ -121,10 +117,10 @@ def remove(
     data: DataOption = None,
 ) -> None:
     """Remove a document's named graph (everything ingested from it)."""
-    settings = _settings(data)
+    settings = load_settings(data)
     store = _open(settings)
     graph = IriMinter(settings.base_iri).source_document(Path(file).name)
-    if not any(d.graph == graph for d in store.documents()):
+    if not store.has_document(graph):
         store.close()
         err.print(f"[red]error:[/] {Path(file).name}: not in the store (see `jixiao stats`)")
         raise typer.Exit(1)
@@ -139,7 +135,7 @@ def stats(
     data: DataOption = None,
 ) -> None:
     """Counts of units, projects, objectives, indicators, targets by type, and triples."""
-    store = _open(_settings(data))
+    store = _open(load_settings(data))
     figures = stats_module.compute(store)
     documents = store.documents()
     store.close()
@@ -179,7 +175,7 @@ def sparql(
     """Run a SPARQL query against the store."""
     from jixiao import query_output
 
-    store = _open(_settings(data))
+    store = _open(load_settings(data))
     try:
         result = store.query(query)
         text = query_output.render(result, fmt.value, out)
@@ -211,7 +207,7 @@ def export(
     """Export the whole store."""
     from jixiao import query_output
 
-    store = _open(_settings(data))
+    store = _open(load_settings(data))
     text = query_output.export(store.dataset(), fmt.value)
     store.close()
     if output is None:
@@ -232,7 +228,7 @@ def validate(
     from jixiao.describe import describe
     from ontology.shacl import validate as run_shacl
 
-    store = _open(_settings(data))
+    store = _open(load_settings(data))
     from jixiao.query_output import union_graph
 
     graph = union_graph(store.dataset())

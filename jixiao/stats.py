@@ -6,7 +6,7 @@ from typing import Any
 
 from rdflib import URIRef
 
-from jixiao.store import EmbeddedStore
+from jixiao.store import Store
 from ontology.namespace import JX
 
 _COUNTED: dict[str, URIRef] = {
@@ -23,14 +23,14 @@ _TARGET_KINDS: dict[str, URIRef] = {
 }
 
 
-def _count(store: EmbeddedStore, cls: URIRef) -> int:
+def _count(store: Store, cls: URIRef) -> int:
     # DISTINCT: a unit named in two documents is one unit, stated in two graphs.
     for row in store.query(f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a <{cls}> }}"):
         return int(row[0])  # type: ignore[index, arg-type]
     return 0
 
 
-def compute(store: EmbeddedStore) -> dict[str, Any]:
+def compute(store: Store) -> dict[str, Any]:
     figures: dict[str, Any] = {key: _count(store, cls) for key, cls in _COUNTED.items()}
     figures["targets"] = {key: _count(store, cls) for key, cls in _TARGET_KINDS.items()}
     # Triples as stored, summed over the documents' named graphs: what `remove` takes away.
