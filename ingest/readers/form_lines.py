@@ -23,7 +23,7 @@ whose value cell is empty; that orphan row is taken as the name, with a warning.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ingest import categories
 from ingest.decode import IngestError
@@ -35,7 +35,7 @@ from ingest.readers.common import (
     parse_amount,
     tidy,
 )
-from ingest.records import BudgetUnit, Document, FundingShare, Project
+from ingest.records import BudgetUnit, Document, FundingShare, Indicator, Project
 
 _FORM_TITLE = "项目支出预算绩效目标表"
 _UNIT_WITH_CODE = re.compile(r"^\s*(\d{2,})\s*[-－—_ ]\s*(.+)$")
@@ -93,6 +93,7 @@ class _Form:
     in_tree: bool = False
     level1: str = ""
     level2: str = ""
+    indicators: list[Indicator] = field(default_factory=list)
 
 
 class FormLinesReader:
@@ -114,19 +115,16 @@ class FormLinesReader:
                 if form is not None:
                     self._finish(form, doc)
                 form = _Form(start_line=row[0].line)
-                doc.projects.append(self._new_project(form))
                 continue
             if form is None:
                 continue
-            project = doc.projects[-1]
             if form.in_tree:
-                self._tree_row(row, form, project, doc)
+                self._tree_row(row, form, doc)
             else:
-                self._header_row(row, cells, form, project, doc)
+                self._header_row(row, cells, form, doc)
         if form is not None:
-            self._finish(form, doc)
-            last = doc.projects[-1]
-            if last.name and not any(
+            last = self._finish(form, doc)
+            if last and not any(
                 categories.level1_concept(i.level1) == "satisfaction" for i in last.indicators
             ):
                 # Forms end with their 满意度 rows; a last form without one may have been cut off.
@@ -134,19 +132,11 @@ class FormLinesReader:
                     f"line {form.start_line}: the last form {last.name!r} has no 满意度 row; "
                     "the file may be truncated"
                 )
-        doc.projects = [p for p in doc.projects if p.name]
         if doc.projects:
             doc.fiscal_year = doc.projects[0].fiscal_year
         return doc
 
-    @staticmethod
-    def _new_project(form: _Form) -> Project:
-        placeholder_unit = BudgetUnit(name="")
-        return Project(
-            name="", unit=placeholder_unit, amount_wan=None, fiscal_year=None, line=form.start_line
-        )
-
-    def _header_row(self, row: Row, cells: list[str], form: _Form, project: Project, doc: Document) -> None:
+    def _header_row(self, row: Row, cells: list[str], form: _Form, doc: Document) -> None:
         first = cells[0]
         values = cells[1:]
         if re.fullmatch(r"[(（]?\s*\d{4}\s*年度?\s*[)）]?", first):
@@ -178,7 +168,6 @@ class FormLinesReader:
             form.in_tree = True
         elif len(cells) == 1 and first and form.name is None:
             form.orphan = row[0]
-        project.line = form.start_line
 
     @staticmethod
     def _funding_row(values: list[str], form: _Form) -> None:
@@ -198,7 +187,7 @@ class FormLinesReader:
             return BudgetUnit(name=tidy(match.group(2)), code=match.group(1), line=line)
         return BudgetUnit(name=tidy(cell), line=line)
 
-    def _tree_row(self, row: Row, form: _Form, project: Project, doc: Document) -> None:
+    def _tree_row(self, row: Row, form: _Form, doc: Document) -> None:
         texts = [c.text for c in row]
         if tidy(texts[0]) == "绩效指标":  # the 名称 column, filled on the first row only
             row, texts = row[1:], texts[1:]
@@ -225,35 +214,39 @@ class FormLinesReader:
         )
         if warning := category_warning(indicator, f"line {name_cell.line}"):
             doc.warnings.append(warning)
-        project.indicators.append(indicator)
+        form.indicators.append(indicator)
 
     @staticmethod
-    def _finish(form: _Form, doc: Document) -> None:
-        project = doc.projects[-1]
+    def _finish(form: _Form, doc: Document) -> Project | None:
+        """The form's project, added to the document; None (with a warning) for a form without one."""
         if not form.name:
             doc.warnings.append(f"line {form.start_line}: form without a project name skipped")
-            return
+            return None
         if form.unit is None:
             doc.warnings.append(f"line {form.start_line}: form {form.name!r} names no unit; skipped")
-            project.name = ""
-            return
-        if not project.indicators:
+            return None
+        if not form.indicators:
             # Every form ends with its indicator table; a form without one was cut off.
             raise IngestError(
                 f"truncated at line {form.start_line}: form {form.name!r} has no indicator table"
             )
-        project.name = form.name
-        project.line = form.name_line or form.start_line
-        project.unit = form.unit
-        project.fiscal_year = form.fiscal_year
-        project.attribute = form.attribute
-        project.period = form.period
-        project.implementing_unit = form.implementing_unit
-        project.amount_wan = parse_amount(form.amount_cell)
-        project.funding = form.funding or []
+        project = Project(
+            name=form.name,
+            unit=form.unit,
+            amount_wan=parse_amount(form.amount_cell),
+            fiscal_year=form.fiscal_year,
+            attribute=form.attribute,
+            period=form.period,
+            implementing_unit=form.implementing_unit,
+            funding=form.funding or [],
+            indicators=form.indicators,
+            line=form.name_line or form.start_line,
+        )
         if project.amount_wan is None:
             doc.warnings.append(f"line {form.start_line}: project {form.name!r} has no readable amount")
         if form.overall is not None:
             project.objectives = objectives_from_paragraphs([form.overall.text], form.overall.line)
         if not any((u.code, u.name) == (form.unit.code, form.unit.name) for u in doc.units):
             doc.units.append(form.unit)
+        doc.projects.append(project)
+        return project
