@@ -18,7 +18,10 @@ from rich.table import Table
 from ingest.decode import IngestError
 from ingest.iri import IriMinter
 from ingest.pipeline import TARGET_KINDS, IngestResult, ingest_file
+from jixiao import query_output
 from jixiao import stats as stats_module
+from jixiao.describe import describe
+from jixiao.query_output import union_graph
 from jixiao.settings import Settings, load_settings
 from jixiao.store import EmbeddedStore, StoreError, open_store
 
@@ -173,8 +176,6 @@ def sparql(
     data: DataOption = None,
 ) -> None:
     """Run a SPARQL query against the store."""
-    from jixiao import query_output
-
     store = _open(load_settings(data))
     try:
         result = store.query(query)
@@ -205,8 +206,6 @@ def export(
     data: DataOption = None,
 ) -> None:
     """Export the whole store."""
-    from jixiao import query_output
-
     store = _open(load_settings(data))
     text = query_output.export(store.dataset(), fmt.value)
     store.close()
@@ -225,12 +224,10 @@ def validate(
     data: DataOption = None,
 ) -> None:
     """Check the store against the SHACL shapes; exit 1 on violations."""
-    from jixiao.describe import describe
+    # Deferred: pyshacl takes about 0.25 s to import, which every other command would pay.
     from ontology.shacl import validate as run_shacl
 
     store = _open(load_settings(data))
-    from jixiao.query_output import union_graph
-
     graph = union_graph(store.dataset())
     store.close()
     report = run_shacl(graph)
