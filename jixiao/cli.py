@@ -1,10 +1,11 @@
-"""The `jixiao` command: ingest, remove, stats, validate, sparql, export."""
+"""The `jixiao` command: ingest, remove, stats, validate, sparql, export, search, similar, reindex."""
 
 from __future__ import annotations
 
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -24,6 +25,11 @@ from jixiao.describe import describe
 from jixiao.query_output import union_graph
 from jixiao.settings import Settings, load_settings
 from jixiao.store import EmbeddedStore, StoreError, open_store
+from search.encoder import Encoder, EncoderError, load_encoder
+from search.entries import Kind
+from search.index import IndexUnavailable
+from search.service import Filters, Hit, Mode, QueryError, RankingSettings, SearchService
+from search.sync import SyncReport, load_index, sync
 
 app = typer.Typer(
     help="jixiao 绩效: a knowledge graph of budget performance targets. / 预算绩效目标知识图谱",
@@ -53,9 +59,12 @@ def _open(settings: Settings) -> EmbeddedStore:
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="source documents (.txt)", show_default=False)],
     layout: Annotated[str | None, typer.Option(help="force a layout: paragraph-table, form-lines")] = None,
+    index: Annotated[
+        bool, typer.Option("--index/--no-index", help="update the search index (--no-index: later `reindex`)")
+    ] = True,
     data: DataOption = None,
 ) -> None:
-    """Read documents into the store, one named graph each (re-ingesting replaces)."""
+    """Read documents into the store, one named graph each (re-ingesting replaces), and index them."""
     settings = load_settings(data)
     store = _open(settings)
     minter = IriMinter(settings.base_iri)
@@ -75,6 +84,10 @@ def ingest(
             except Exception as exc:  # a reader bug must not stop the other files
                 failures.append((path, f"unexpected error ({type(exc).__name__}: {exc}); please report it"))
             progress.advance(task)
+    indexed = True
+    if index and results:
+        written = {str(IriMinter(settings.base_iri).source_document(r.file_name)) for r in results}
+        indexed = _update_index(store, settings, changed=written)
     store.close()
     if results:
         _print_summary(results)
@@ -82,6 +95,8 @@ def ingest(
         err.print(f"[red]error:[/] {path}: {problem}", highlight=False, soft_wrap=True)
     if failures:
         raise typer.Exit(2)
+    if not indexed:
+        raise typer.Exit(3)
 
 
 def _print_summary(results: list[IngestResult]) -> None:
@@ -128,8 +143,11 @@ def remove(
         err.print(f"[red]error:[/] {Path(file).name}: not in the store (see `jixiao stats`)")
         raise typer.Exit(1)
     removed = store.remove_document(graph)
+    indexed = _update_index(store, settings)
     store.close()
     out.print(f"removed {Path(file).name}: {removed} triples")
+    if not indexed:
+        raise typer.Exit(3)
 
 
 @app.command()
@@ -249,3 +267,194 @@ def validate(
                 out.print(f"         [dim]… and {len(foci) - len(shown)} more (--all lists them)[/]")
     if not report.conforms:
         raise typer.Exit(1)
+
+
+# --- search (issue 3) ---------------------------------------------------------------------------
+
+
+def _encoder_factory(settings: Settings) -> Callable[[], Encoder]:
+    def load() -> Encoder:
+        return load_encoder(settings, progress=lambda message: err.print(message, highlight=False))
+
+    return load
+
+
+def _update_index(
+    store: EmbeddedStore, settings: Settings, changed: set[str] | None = None, full: bool = False
+) -> bool:
+    """Bring the search index in line with the store; False (with the reason printed) if it failed.
+
+    The store is already written when this runs; a failure here leaves the graph intact and the
+    index one step behind, which `jixiao search` reports and `jixiao reindex` repairs.
+    """
+    with Progress(
+        TextColumn("[bold]embed"), BarColumn(), MofNCompleteColumn(), TextColumn("texts"),
+        console=err, transient=True,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("", total=None, visible=False)
+
+        def start(total: int) -> None:
+            progress.update(task, total=total, visible=True)
+
+        def advance(count: int) -> None:
+            progress.advance(task, count)
+
+        try:
+            report = sync(
+                store, settings, _encoder_factory(settings),
+                changed=changed or set(), full=full, on_start=start, advance=advance,
+            )  # fmt: skip
+        except (EncoderError, IndexUnavailable, OSError) as exc:
+            err.print(f"[red]error:[/] search index not updated: {exc}", highlight=False, soft_wrap=True)
+            err.print("the graph is stored; run `jixiao reindex` once the problem is fixed", highlight=False)
+            return False
+    _print_sync(report)
+    return True
+
+
+def _print_sync(report: SyncReport) -> None:
+    if not report.changed:
+        return
+    embedded = sum(report.added.values())
+    dropped = len(report.removed)
+    what = "rebuilt" if report.rebuilt else "updated"
+    err.print(
+        f"search index {what}: {embedded} texts embedded from {len(report.added)} document(s)"
+        + (f", {dropped} document(s) dropped" if dropped else ""),
+        highlight=False,
+    )
+
+
+def _service(settings: Settings) -> SearchService:
+    try:
+        index = load_index(settings)
+    except IndexUnavailable as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    ranking = RankingSettings(
+        rrf_k=settings.rrf_k,
+        dense_weight=settings.dense_weight,
+        lexical_weight=settings.lexical_weight,
+        per_project=settings.per_project,
+    )
+    return SearchService(index, _encoder_factory(settings), ranking)
+
+
+def _warn_if_stale(settings: Settings, service: SearchService) -> None:
+    store = _open(settings)
+    try:
+        current = {str(d.graph): d.sha256 for d in store.documents()}
+    finally:
+        store.close()
+    if current != service.index.meta.documents:
+        err.print(
+            "[yellow]warning:[/] the search index does not match the store (run `jixiao reindex`)",
+            highlight=False,
+        )
+
+
+class KindChoice(StrEnum):
+    indicator = "indicator"
+    objective = "objective"
+    project = "project"
+
+
+class TargetTypeChoice(StrEnum):
+    quantitative = "quantitative"
+    qualitative = "qualitative"
+    date = "date"
+    unparsed = "unparsed"
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="words, a sentence or a pasted objective (中文或英文)")],
+    kind: Annotated[KindChoice | None, typer.Option(help="only this kind")] = None,
+    unit: Annotated[str | None, typer.Option(help="unit or township: code, IRI or part of the name")] = None,
+    year: Annotated[int | None, typer.Option(help="fiscal year")] = None,
+    level1: Annotated[str | None, typer.Option(help="一级指标, e.g. 产出指标 or output")] = None,
+    level2: Annotated[str | None, typer.Option(help="二级指标, e.g. 数量指标 or quantity")] = None,
+    target_type: Annotated[TargetTypeChoice | None, typer.Option(help="target type")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="number of hits")] = 10,
+    per_project: Annotated[
+        int | None, typer.Option(min=0, help="hits per project (0: no cap; default from settings, 3)")
+    ] = None,
+    mode: Annotated[Mode, typer.Option(help="hybrid, dense (embeddings) or lexical (BM25)")] = Mode.HYBRID,
+    as_json: Annotated[bool, typer.Option("--json", help="a JSON list of hits")] = False,
+    data: DataOption = None,
+) -> None:
+    """Find indicators, objectives and projects that mean the same as QUERY, in any township."""
+    settings = load_settings(data)
+    service = _service(settings)
+    _warn_if_stale(settings, service)
+    filters = Filters(
+        kind=Kind(kind.value) if kind else None,
+        unit=unit,
+        year=year,
+        level1=level1,
+        level2=level2,
+        target_type=target_type.value if target_type else None,
+    )
+    try:
+        result = service.search(query, filters, limit=limit, mode=mode, per_project=per_project)
+    except (QueryError, EncoderError) as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    _print_hits(result.hits, as_json)
+
+
+@app.command()
+def similar(
+    iri: Annotated[str, typer.Argument(help="an indicator, objective or project IRI")],
+    limit: Annotated[int, typer.Option(min=1, max=500, help="number of hits")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="a JSON list of hits")] = False,
+    data: DataOption = None,
+) -> None:
+    """What other townships wrote for the same thing: the nearest entries in other units."""
+    settings = load_settings(data)
+    service = _service(settings)
+    try:
+        hits = service.similar(iri.strip().strip("<>"), limit=limit)
+    except QueryError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    _print_hits(hits, as_json)
+
+
+@app.command()
+def reindex(data: DataOption = None) -> None:
+    """Rebuild the search index from the store (after changing the model or tokenizer settings)."""
+    settings = load_settings(data)
+    store = _open(settings)
+    ok = _update_index(store, settings, full=True)
+    store.close()
+    if not ok:
+        raise typer.Exit(3)
+
+
+def _print_hits(hits: list[Hit], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps([hit.to_json() for hit in hits], ensure_ascii=False, indent=1) + "\n")
+        return
+    if not hits:
+        out.print("no hits / 没有找到")
+        return
+    for number, hit in enumerate(hits, 1):
+        e = hit.entry
+        category = "/".join(ref.label for ref in (e.level1, e.level2) if ref)
+        target = f"  [bold]{e.target.raw}[/]" if e.target else ""
+        out.print(f"{number:>2}. [cyan]{e.kind.value}[/] {e.label}{target}", highlight=False, soft_wrap=True)
+        where = [
+            e.township.label if e.township else "",
+            e.project.label if e.project and e.kind != Kind.PROJECT else "",
+        ]
+        where.append(category)
+        if hit.duplicates:
+            where.append(f"+{len(hit.duplicates)} identical in other projects")
+        out.print(
+            "    [dim]" + " · ".join(part for part in where if part) + f"  score {hit.score:.4f}[/]",
+            highlight=False,
+        )
+        out.print(f"    [dim]{e.iri}[/]", highlight=False, soft_wrap=True)

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_cache_dir() -> Path:
+    # Built models live in the cache dir, not the data dir: they are shared by every data dir
+    # on the machine and can be rebuilt at any time from the installed packages.
+    return Path(platformdirs.user_cache_dir("jixiao", appauthor=False))
 
 
 def default_data_dir() -> Path:
@@ -23,10 +30,37 @@ class Settings(BaseSettings):
         default="https://w3id.org/jixiao/id/",
         description="base IRI under which units, projects and indicators are minted",
     )
+    cache: Path = Field(default_factory=default_cache_dir, description="built embedding models")
+
+    # Search (issue 3). Defaults are the values measured best in bench/RESULTS.md.
+    model: str = Field(
+        default="intfloat/multilingual-e5-small",
+        description="embedding model: the packaged default, or a sentence-transformers folder",
+    )
+    query_prompt: str | None = Field(
+        default=None, description="prefix for queries (default: the model's own)"
+    )
+    passage_prompt: str | None = Field(
+        default=None, description="prefix for stored texts (default: the model's)"
+    )
+    batch_size: int = Field(default=64, ge=1, description="texts per embedding batch")
+    tokenizer: Literal["jieba", "bigram"] = Field(default="jieba", description="lexical tokenizer")
+    rrf_k: int = Field(default=60, ge=1, description="reciprocal rank fusion constant k")
+    dense_weight: float = Field(default=1.0, ge=0, description="weight of the dense list in fusion")
+    lexical_weight: float = Field(default=1.0, ge=0, description="weight of the lexical list in fusion")
+    exact_limit: int = Field(
+        default=200_000, ge=1, description="vectors up to which the index is exact (above: IVF)"
+    )
+    nprobe: int = Field(default=32, ge=1, description="IVF lists probed per query")
+    per_project: int = Field(default=3, ge=0, description="hits per project on a page (0: no cap)")
 
     @property
     def store_dir(self) -> Path:
         return self.data / "store"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data / "index"
 
 
 def load_settings(data: Path | None = None) -> Settings:

@@ -8,6 +8,8 @@ import pytest
 
 from ingest.readers.base import detect_reader
 from ingest.records import Document
+from search import encoder as encoder_module
+from tests.fakes import FakeEncoder
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 PARAGRAPH_TABLE = SAMPLES / "000_6042772d099d8031.txt"
@@ -29,3 +31,14 @@ def haomen() -> Document:
 def baofeng() -> Document:
     """宝丰镇 (001): 14 one-project forms."""
     return read_sample(FORM_LINES)
+
+
+@pytest.fixture(autouse=True)
+def fake_encoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> FakeEncoder | None:
+    """Every test gets the fake encoder in place of the real model, except tests marked `model`."""
+    if request.node.get_closest_marker("model") is not None:
+        return None
+    fake = FakeEncoder()
+    monkeypatch.setattr(encoder_module, "_loaded", {})
+    monkeypatch.setattr(encoder_module, "open_sentence_transformer", lambda *args, **kwargs: fake)
+    return fake

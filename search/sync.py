@@ -1,0 +1,131 @@
+"""Keep the search index equal to the graph: after ingest, after remove, and from scratch.
+
+The index records which documents (named graph + source sha256) it was built from. `sync`
+compares that with the store and re-reads only what changed, so `jixiao ingest` of one file
+embeds one file's texts. Texts are read from the graph with SPARQL (search.texts), never from
+ingest's records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from jixiao.settings import Settings
+from jixiao.store import Store
+from search.encoder import Encoder
+from search.entries import Entry
+from search.index import IndexMeta, IndexUnavailable, SearchIndex
+from search.texts import DEFAULT_RECIPE, Recipe, read_entries
+
+Advance = Callable[[int], None]
+
+
+@dataclass
+class SyncReport:
+    added: dict[str, int] = field(default_factory=dict)  # graph -> entries embedded
+    removed: dict[str, int] = field(default_factory=dict)  # graph -> entries dropped
+    rebuilt: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed or self.rebuilt)
+
+
+def new_meta(encoder: Encoder, settings: Settings, recipe: Recipe = DEFAULT_RECIPE) -> IndexMeta:
+    prompts = getattr(encoder, "prompts", None)
+    return IndexMeta(
+        model=encoder.name,
+        dimension=encoder.dimension,
+        query_prompt=getattr(prompts, "query", ""),
+        passage_prompt=getattr(prompts, "passage", ""),
+        recipe=recipe.value,
+        tokenizer=settings.tokenizer,
+    )
+
+
+def load_index(settings: Settings) -> SearchIndex:
+    index = SearchIndex.load(settings.index_dir, settings.nprobe)
+    if index.meta.model != settings.model:
+        raise IndexUnavailable(
+            f"the search index was built with {index.meta.model}, the settings name {settings.model}:"
+            " run `jixiao reindex`"
+        )
+    return index
+
+
+def stale_documents(store: Store, index: SearchIndex) -> tuple[set[str], set[str]]:
+    """(graphs to (re)embed, graphs to drop) for the index to match the store."""
+    current = {str(d.graph): d.sha256 for d in store.documents()}
+    indexed = index.meta.documents
+    changed = {graph for graph, sha in current.items() if indexed.get(graph) != sha}
+    gone = set(indexed) - set(current)
+    return changed, gone
+
+
+def sync(
+    store: Store,
+    settings: Settings,
+    encoder: Callable[[], Encoder],
+    *,
+    changed: Collection[str] = (),
+    full: bool = False,
+    recipe: Recipe | None = None,
+    on_start: Callable[[int], None] | None = None,
+    advance: Advance | None = None,
+) -> SyncReport:
+    """Bring the index in line with the store and save it. `changed` forces re-reading graphs
+    whose source file is unchanged (a re-ingest with another layout, or a fixed reader)."""
+    report = SyncReport()
+    index: SearchIndex | None = None
+    if not full:
+        try:
+            index = load_index(settings)
+        except IndexUnavailable:
+            index = None  # missing or built for another model: rebuild everything
+    if index is None:
+        model = encoder()
+        index = SearchIndex.empty(new_meta(model, settings, recipe or DEFAULT_RECIPE), settings.nprobe)
+        report.rebuilt = True
+    todo, gone = stale_documents(store, index)
+    todo |= set(changed) & {str(d.graph) for d in store.documents()}
+    if gone:
+        for graph in gone:
+            report.removed[graph] = 0
+        dropped = index.remove_documents(gone)
+        report.removed = {graph: dropped for graph in gone} if len(gone) == 1 else report.removed
+    if todo:
+        shas = {str(d.graph): d.sha256 for d in store.documents()}
+        entries: list[Entry] = []
+        for graph in sorted(todo):
+            found = read_entries(store, graph, Recipe(index.meta.recipe))
+            report.added[graph] = len(found)
+            entries.extend(found)
+        if on_start is not None:
+            on_start(len(entries))
+        model = encoder()
+        if model.name != index.meta.model or model.dimension != index.meta.dimension:
+            raise IndexUnavailable(f"the index holds {index.meta.model} vectors; run `jixiao reindex`")
+        vectors = (
+            model.encode_passages([e.text for e in entries], advance)
+            if entries
+            else np.zeros((0, index.meta.dimension), dtype=np.float32)
+        )
+        index.replace({graph: shas[graph] for graph in todo}, entries, vectors, settings.exact_limit)
+    if report.changed:
+        settings.index_dir.parent.mkdir(parents=True, exist_ok=True)
+        index.save(settings.index_dir)
+    return report
+
+
+def consistency_problems(store: Store, index: SearchIndex) -> list[str]:
+    """What differs between the index and the graph (empty when they agree)."""
+    problems = []
+    changed, gone = stale_documents(store, index)
+    if changed:
+        problems.append(f"{len(changed)} document(s) changed or not yet indexed")
+    if gone:
+        problems.append(f"{len(gone)} removed document(s) still indexed")
+    return problems

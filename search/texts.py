@@ -1,0 +1,280 @@
+"""Read the searchable entries out of the graph with SPARQL, and compose the text each is embedded as.
+
+The graph (through the ontology) is the only contract with ingest: nothing here imports ingest's
+records. Composition is a `Recipe` so the benchmark can compare what helps; the default is the one
+measured best (bench/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from enum import StrEnum
+from functools import cache
+from typing import Any, Protocol
+
+from rdflib import Graph, Literal
+from rdflib.query import Result
+
+from ontology import ONTOLOGY_DIR
+from search.entries import Entry, Kind, Ref, TargetValue
+
+
+class Recipe(StrEnum):
+    """What an indicator's text holds besides its name (objectives and projects are fixed)."""
+
+    NAME = "name"  # 落实村干部任职补贴资金
+    NAME_CATEGORY = "name+category"  # … 产出指标/成本指标
+    NAME_CATEGORY_TARGET = "name+category+target"  # … 目标 138.02元
+    FULL = "name+category+target+project"  # … 项目 村干部任职补贴
+
+
+DEFAULT_RECIPE = Recipe.NAME_CATEGORY_TARGET
+
+PREFIXES = """
+PREFIX jx: <https://w3id.org/jixiao/ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX qudt: <http://qudt.org/schema/qudt/>
+PREFIX org: <http://www.w3.org/ns/org#>
+"""
+
+# Every query binds ?g, the document's named graph, so an update can read one document alone.
+PROJECTS = """
+SELECT ?g ?iri ?label ?year ?unit ?amount WHERE { GRAPH ?g {
+  ?iri a jx:Project ; rdfs:label ?label .
+  OPTIONAL { ?iri jx:fiscalYear ?year }
+  OPTIONAL { ?iri jx:unit ?unit }
+  OPTIONAL { ?iri jx:amountWanYuan ?amount }
+} }
+"""
+
+OBJECTIVES = """
+SELECT ?g ?iri ?text ?project ?ordinal WHERE { GRAPH ?g {
+  ?project jx:hasObjective ?iri .
+  ?iri dcterms:description ?text .
+  OPTIONAL { ?iri jx:ordinal ?ordinal }
+} }
+"""
+
+INDICATORS = """
+SELECT ?g ?iri ?label ?project ?category ?raw ?type ?comparator ?number ?unitText WHERE { GRAPH ?g {
+  ?project jx:hasIndicator ?iri .
+  ?iri rdfs:label ?label .
+  OPTIONAL { ?iri jx:category ?category }
+  OPTIONAL {
+    ?iri jx:target ?t .
+    ?t jx:rawText ?raw .
+    OPTIONAL { ?t a ?type . FILTER(?type != jx:Target) }
+    OPTIONAL { ?t jx:comparator ?comparator }
+    OPTIONAL { ?t qudt:numericValue ?number }
+    OPTIONAL { ?t jx:unitText ?unitText }
+  }
+} }
+"""
+
+UNITS = """
+SELECT ?unit ?label ?parent WHERE {
+  ?unit a jx:BudgetUnit .
+  OPTIONAL { ?unit rdfs:label ?label }
+  OPTIONAL { ?unit org:subOrganizationOf ?parent }
+}
+"""
+
+TARGET_TYPES = {
+    "QuantitativeTarget": "quantitative",
+    "QualitativeTarget": "qualitative",
+    "DateTarget": "date",
+    "UnparsedTarget": "unparsed",
+}
+COMPARATORS = {"ge": "≥", "gt": "＞", "eq": "＝", "lt": "＜", "le": "≤"}
+
+
+class Queryable(Protocol):
+    """Anything with rdflib's `query`: the store, a Graph, a Dataset."""
+
+    def query(self, sparql: str) -> Result: ...
+
+
+def read_entries(source: Queryable, graph: str | None = None, recipe: Recipe = DEFAULT_RECIPE) -> list[Entry]:
+    """Every project, objective and indicator in the store, or in one document's graph."""
+    restrict = f"VALUES ?g {{ <{graph}> }}\n" if graph else ""
+
+    def rows(body: str) -> Iterator[Any]:
+        # The VALUES block goes inside the outer pattern so Oxigraph binds ?g before matching.
+        text = PREFIXES + body.replace("WHERE { GRAPH ?g {", "WHERE { " + restrict + "GRAPH ?g {", 1)
+        yield from source.query(text)
+
+    units = _units(source)
+    projects: dict[str, Entry] = {}
+    for row in rows(PROJECTS):
+        iri = str(row.iri)
+        label = str(row.label)
+        unit = units.get(str(row.unit)) if row.unit is not None else None
+        project = Entry(
+            iri=iri,
+            kind=Kind.PROJECT,
+            label=label,
+            text=label,
+            document=str(row.g),
+            unit=unit[0] if unit else None,
+            township=unit[1] if unit else None,
+            project=Ref(iri, label),
+            year=int(row.year) if row.year is not None else None,
+        )
+        projects.setdefault(iri, project)
+
+    entries: list[Entry] = list(projects.values())
+    for row in rows(OBJECTIVES):
+        owner = projects.get(str(row.project))
+        if owner is None:
+            continue
+        text = " ".join(str(row.text).split())
+        entries.append(_child(owner, str(row.iri), Kind.OBJECTIVE, text, text))
+
+    indicators: dict[str, Entry] = {}
+    for row in rows(INDICATORS):
+        iri = str(row.iri)
+        owner = projects.get(str(row.project))
+        if owner is None or iri in indicators:
+            continue  # a second row only repeats the target's class (jx:Target's subclasses)
+        level1, level2 = category_refs(str(row.category)) if row.category is not None else (None, None)
+        target = _target(row)
+        label = " ".join(str(row.label).split())
+        text = indicator_text(label, level1, level2, target, owner, recipe)
+        indicators[iri] = _child(owner, iri, Kind.INDICATOR, label, text, level1, level2, target)
+    entries.extend(indicators.values())
+    return entries
+
+
+def indicator_text(
+    label: str,
+    level1: Ref | None,
+    level2: Ref | None,
+    target: TargetValue | None,
+    project: Entry,
+    recipe: Recipe,
+) -> str:
+    parts = [label]
+    if recipe != Recipe.NAME:
+        path = "/".join(ref.label for ref in (level1, level2) if ref is not None)
+        if path:
+            parts.append(path)
+    if recipe in (Recipe.NAME_CATEGORY_TARGET, Recipe.FULL) and target is not None and target.raw:
+        parts.append(f"目标 {target.raw}")
+    if recipe == Recipe.FULL:
+        parts.append(f"项目 {project.label}")
+    return "；".join(parts)
+
+
+def _child(
+    owner: Entry,
+    iri: str,
+    kind: Kind,
+    label: str,
+    text: str,
+    level1: Ref | None = None,
+    level2: Ref | None = None,
+    target: TargetValue | None = None,
+) -> Entry:
+    return Entry(
+        iri=iri,
+        kind=kind,
+        label=label,
+        text=text,
+        document=owner.document,
+        unit=owner.unit,
+        township=owner.township,
+        project=owner.project,
+        year=owner.year,
+        level1=level1,
+        level2=level2,
+        target=target,
+    )
+
+
+def _target(row: Any) -> TargetValue | None:
+    if row.raw is None:
+        return None
+    kind = TARGET_TYPES.get(_local(row.type), "unparsed") if row.type is not None else "unparsed"
+    comparator = COMPARATORS.get(_local(row.comparator)) if row.comparator is not None else None
+    number = float(row.number.toPython()) if isinstance(row.number, Literal) else None
+    unit = str(row.unitText) if row.unitText is not None else None
+    return TargetValue(
+        raw=" ".join(str(row.raw).split()), type=kind, comparator=comparator, number=number, unit=unit
+    )
+
+
+def _units(source: Queryable) -> dict[str, tuple[Ref, Ref]]:
+    """Each unit with its township: the top of its org:subOrganizationOf chain."""
+    labels: dict[str, str] = {}
+    parents: dict[str, str] = {}
+    rows: Iterator[Any] = iter(source.query(PREFIXES + UNITS))
+    for row in rows:
+        unit = str(row.unit)
+        if row.label is not None:
+            labels.setdefault(unit, str(row.label))
+        if row.parent is not None:
+            parents.setdefault(unit, str(row.parent))
+
+    def top(unit: str) -> str:
+        seen = {unit}
+        while unit in parents and parents[unit] not in seen:
+            unit = parents[unit]
+            seen.add(unit)
+        return unit
+
+    result = {}
+    for unit in set(labels) | set(parents):
+        root = top(unit)
+        result[unit] = (Ref(unit, labels.get(unit, unit)), Ref(root, labels.get(root, root)))
+    return result
+
+
+@cache
+def _categories() -> dict[str, tuple[str, str | None]]:
+    """Category IRI -> (its Chinese label, its broader category's IRI)."""
+    graph = Graph()
+    graph.parse(ONTOLOGY_DIR / "categories.ttl")
+    query = """
+    PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+    SELECT ?c ?label ?broader WHERE {
+      ?c skos:prefLabel ?label . FILTER(lang(?label) = "zh")
+      OPTIONAL { ?c skos:broader ?broader }
+    }"""
+    return {
+        str(row.c): (str(row.label), str(row.broader) if row.broader is not None else None)  # type: ignore[union-attr]
+        for row in graph.query(query)
+    }
+
+
+def category_refs(category: str) -> tuple[Ref | None, Ref | None]:
+    """(level 1, level 2) for a category IRI; a level-1 category has no level 2."""
+    known = _categories()
+    if category not in known:
+        return None, None
+    label, broader = known[category]
+    if broader is None or broader not in known:
+        return Ref(category, label), None
+    return Ref(broader, known[broader][0]), Ref(category, label)
+
+
+def category_by_label(label: str) -> str | None:
+    """The category IRI whose Chinese label or local name is `label` (for filters typed by users)."""
+    wanted = label.strip()
+    for iri, (name, _broader) in _categories().items():
+        if wanted in (name, iri.rsplit("/", 1)[-1], name.removesuffix("指标")):
+            return iri
+    return None
+
+
+def _local(term: Any) -> str:
+    return str(term).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def category_labels() -> list[str]:
+    """Every category's Chinese label, also without its 指标 suffix (数量指标, 数量)."""
+    # Only the indicator categories, not the scheme and collection names ("2021年指标体系").
+    labels = [
+        label for label, _broader in _categories().values() if label.endswith("指标") and "体系" not in label
+    ]
+    return list(dict.fromkeys([*labels, *(label.removesuffix("指标") for label in labels)]))

@@ -1,0 +1,126 @@
+"""Tokenisers for the lexical index: jieba words (with a domain dictionary) or character bigrams.
+
+Both normalise the same way (NFKC, lower case, punctuation and a few function words dropped), so
+"ＧＤＰ" and "gdp", "≥95%" and ">=95%" meet. Query and index must be cut by the same tokeniser with
+the same dictionary; the lexical index stores both.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Protocol
+
+import jieba
+
+from search.texts import category_labels
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+# Function words that match everywhere and rank nothing.
+STOPWORDS = frozenset(
+    _words(
+        "的 了 和 与 及 或 等 在 为 对 是 将 把 由 并 其 之 以 于 中 年 个 各 项 the of and a an to in for"
+    )
+)
+
+# Words jieba's general dictionary cuts badly in budget tables ("任职补贴" -> 任职/补/贴); found by
+# reading the samples. The ontology's category labels are added to these at run time.
+DOMAIN_WORDS = _words("""
+    村干部 任职补贴 误工补贴 生活补贴 工作经费 运转经费 办公经费 党建经费 党组织 党员 团委 妇联
+    武装部 民兵 乡村振兴 人居环境 垃圾清运 环境整治 低保 五保 特困 残疾人 养老保险 医疗保险
+    满意度 知晓率 覆盖率 完成率 达标率 及时率 准确率 发放率 合格率 参保率 到位率 执行率
+    按时足额 足额发放 及时发放 社会效益 经济效益 生态效益 可持续影响 服务对象
+""")
+
+_WORD = re.compile(r"[0-9a-z]+(?:\.[0-9]+)?|[\u3400-\u9fff\U00020000-\U0002ffff]+|[%≥≤><=]")
+_CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0002ffff]")
+
+logging.getLogger("jieba").setLevel(logging.WARNING)
+jieba.setLogLevel(logging.WARNING)
+
+
+class Tokenizer(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def __call__(self, text: str) -> list[str]: ...
+
+
+def normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+class BigramTokenizer:
+    """Overlapping character bigrams over Chinese runs (a lone character stays a unigram); Latin
+    words and numbers whole. Needs no dictionary, so no word is ever cut wrongly — or rightly."""
+
+    name = "bigram"
+
+    def __call__(self, text: str) -> list[str]:
+        tokens: list[str] = []
+        for run in _WORD.findall(normalize(text)):
+            if _CJK.match(run):
+                tokens.extend(run if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)])
+            elif run not in STOPWORDS:
+                tokens.append(run)
+        return tokens
+
+
+class JiebaTokenizer:
+    """jieba's search-engine mode (long words and their dictionary sub-words), with a user dictionary."""
+
+    name = "jieba"
+
+    def __init__(self, user_words: Sequence[str] = ()) -> None:
+        self.user_words = tuple(dict.fromkeys(normalize(word) for word in user_words if word.strip()))
+        self._jieba = _jieba_with(self.user_words)
+
+    def __call__(self, text: str) -> list[str]:
+        tokens: list[str] = []
+        for run in _WORD.findall(normalize(text)):
+            if _CJK.match(run):
+                tokens.extend(t for t in self._jieba.cut_for_search(run) if t not in STOPWORDS)
+            elif run not in STOPWORDS:
+                tokens.append(run)
+        return tokens
+
+
+@cache
+def _jieba_with(words: tuple[str, ...]) -> jieba.Tokenizer:
+    # One jieba instance per dictionary, not the global one: two indexes in one process (tests,
+    # the benchmark) must not leak words into each other.
+    tokenizer = jieba.Tokenizer()
+    for word in words:
+        tokenizer.add_word(word, freq=2000)
+    return tokenizer
+
+
+def user_dictionary(indicator_names: Iterable[str], min_count: int = 2, max_words: int = 2000) -> list[str]:
+    """Domain words + category labels + indicator names that recur across projects.
+
+    A name that several projects use verbatim ("群众满意度", "资金发放及时率") is a term of the trade;
+    keeping it whole lets BM25 match it as a unit while search mode still emits its parts.
+    """
+    counts = Counter(" ".join(name.split()) for name in indicator_names)
+    frequent = [
+        name
+        for name, count in counts.most_common()
+        if count >= min_count and 2 <= len(name) <= 8 and _CJK.search(name) and not re.search(r"\d", name)
+    ]
+    return list(dict.fromkeys([*DOMAIN_WORDS, *category_labels(), *frequent[:max_words]]))
+
+
+def make_tokenizer(name: str, user_words: Sequence[str] = ()) -> Tokenizer:
+    if name == "jieba":
+        return JiebaTokenizer(user_words)
+    if name == "bigram":
+        return BigramTokenizer()
+    raise ValueError(f"unknown tokenizer {name!r} (jieba or bigram)")
