@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: quickstart setup demo lint format test clean-data
+.PHONY: quickstart setup demo lint format test bench bench-quality bench-speed
 
 quickstart: setup demo
 
@@ -16,6 +16,7 @@ setup:
 demo:
 	$(BIN)/jixiao ingest samples/*.txt
 	$(BIN)/jixiao stats
+	$(BIN)/jixiao search "给村干部发放报酬" --limit 5
 
 lint:
 	$(BIN)/ruff check .
@@ -28,3 +29,13 @@ format:
 
 test: lint
 	$(BIN)/pytest -q
+
+# Benchmarks, run by hand (not in CI): they use the real model; the speed one embeds 100k texts
+# (about 10 minutes the first time; --reuse keeps the vectors in /tmp for reruns).
+bench: bench-quality bench-speed
+
+bench-quality:
+	$(BIN)/python bench/quality.py --compare --write
+
+bench-speed:
+	$(BIN)/python bench/speed.py --size 100000 --out bench/RESULTS_speed.md

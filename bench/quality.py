@@ -6,7 +6,7 @@ Run by hand (uses the real default model; about a minute per configuration):
 
     .venv/bin/python bench/quality.py                 # the default configuration
     .venv/bin/python bench/quality.py --compare       # every text recipe x tokenizer, RRF k and weights
-    .venv/bin/python bench/quality.py --out bench/RESULTS_quality.md
+    .venv/bin/python bench/quality.py --compare --write   # and update bench/RESULTS.md
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.report import write_section  # noqa: E402
 from ingest.iri import IriMinter  # noqa: E402
 from ingest.pipeline import ingest_file  # noqa: E402
 from jixiao.settings import Settings  # noqa: E402
@@ -183,7 +184,7 @@ def main() -> None:
     parser.add_argument(
         "--compare", action="store_true", help="also compare recipes, tokenizers, k and weights"
     )
-    parser.add_argument("--out", type=Path, help="write the markdown report here too")
+    parser.add_argument("--write", action="store_true", help="put the report into bench/RESULTS.md")
     args = parser.parse_args()
     lines: list[str] = []
 
@@ -235,11 +236,23 @@ def main() -> None:
                     candidate = SearchIndex.empty(meta)
                     shas = {entry.document: "bench" for entry in recipe_entries}
                     candidate.replace(shas, recipe_entries, vectors, settings.exact_limit)
-                    svc = SearchService(candidate, lambda: encoder)
+                    svc = SearchService(candidate, lambda: encoder, ranking)
                     scores = {m: evaluate(svc, queries, m) for m in (Mode.LEXICAL, Mode.DENSE, Mode.HYBRID)}
                     say(f"| {each_recipe.value} | {tokenizer} | {scores[Mode.LEXICAL].ndcg:.3f} | "
                         f"{scores[Mode.DENSE].ndcg:.3f} | {scores[Mode.HYBRID].ndcg:.3f} | "
                         f"{scores[Mode.HYBRID].recall:.3f} |")  # fmt: skip
+            say()
+            say("### Project text (default indicator text and tokenizer)")
+            say()
+            say("| project text | hybrid nDCG@10 | hybrid Recall@10 | project precedents hit@3 |")
+            say("|---|---|---|---|")
+            for names in (0, 4, 8, 16):
+                variant = read_entries(store, recipe=recipe, project_indicators=names)
+                svc = SearchService(build_index(variant, encoder, base, recipe), lambda: encoder, ranking)
+                scores_p = evaluate(svc, queries, Mode.HYBRID)
+                found, total = precedent_hits(svc, pairs)["project"]
+                label = f"name + first {names} indicator names" if names else "name only"
+                say(f"| {label} | {scores_p.ndcg:.3f} | {scores_p.recall:.3f} | {found}/{total} |")
             say()
             say("### Fusion settings (default text and tokenizer; hybrid nDCG@10 / Recall@10)")
             say()
@@ -271,8 +284,8 @@ def main() -> None:
                 say(f"| {cap or 'no cap'} | {scores_cap.ndcg:.3f} | {scores_cap.recall:.3f} |")
             say()
         store.close()
-    if args.out:
-        args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if args.write:
+        write_section("quality", "\n".join(lines))
 
 
 if __name__ == "__main__":

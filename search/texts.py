@@ -7,7 +7,8 @@ measured best (bench/RESULTS.md).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from enum import StrEnum
 from functools import cache
 from typing import Any, Protocol
@@ -29,6 +30,7 @@ class Recipe(StrEnum):
 
 
 DEFAULT_RECIPE = Recipe.NAME_CATEGORY_TARGET
+PROJECT_INDICATOR_NAMES = 8  # a project's text: its name and this many of its indicators' names
 
 PREFIXES = """
 PREFIX jx: <https://w3id.org/jixiao/ns#>
@@ -57,9 +59,10 @@ SELECT ?g ?iri ?text ?project ?ordinal WHERE { GRAPH ?g {
 """
 
 INDICATORS = """
-SELECT ?g ?iri ?label ?project ?category ?raw ?type ?comparator ?number ?unitText WHERE { GRAPH ?g {
+SELECT ?g ?iri ?label ?project ?ordinal ?category ?raw ?type ?comparator ?number ?unitText WHERE { GRAPH ?g {
   ?project jx:hasIndicator ?iri .
   ?iri rdfs:label ?label .
+  OPTIONAL { ?iri jx:ordinal ?ordinal }
   OPTIONAL { ?iri jx:category ?category }
   OPTIONAL {
     ?iri jx:target ?t .
@@ -95,7 +98,12 @@ class Queryable(Protocol):
     def query(self, sparql: str) -> Result: ...
 
 
-def read_entries(source: Queryable, graph: str | None = None, recipe: Recipe = DEFAULT_RECIPE) -> list[Entry]:
+def read_entries(
+    source: Queryable,
+    graph: str | None = None,
+    recipe: Recipe = DEFAULT_RECIPE,
+    project_indicators: int = PROJECT_INDICATOR_NAMES,
+) -> list[Entry]:
     """Every project, objective and indicator in the store, or in one document's graph."""
     restrict = f"VALUES ?g {{ <{graph}> }}\n" if graph else ""
 
@@ -132,6 +140,7 @@ def read_entries(source: Queryable, graph: str | None = None, recipe: Recipe = D
         entries.append(_child(owner, str(row.iri), Kind.OBJECTIVE, text, text))
 
     indicators: dict[str, Entry] = {}
+    order: dict[str, int] = {}
     for row in rows(INDICATORS):
         iri = str(row.iri)
         owner = projects.get(str(row.project))
@@ -142,8 +151,28 @@ def read_entries(source: Queryable, graph: str | None = None, recipe: Recipe = D
         label = " ".join(str(row.label).split())
         text = indicator_text(label, level1, level2, target, owner, recipe)
         indicators[iri] = _child(owner, iri, Kind.INDICATOR, label, text, level1, level2, target)
+        order[iri] = int(row.ordinal) if row.ordinal is not None else 0
     entries.extend(indicators.values())
-    return entries
+    return [_with_indicator_names(entry, indicators.values(), order, project_indicators) for entry in entries]
+
+
+def _with_indicator_names(
+    entry: Entry, indicators: Iterable[Entry], order: dict[str, int], count: int
+) -> Entry:
+    """A project's text is its name and its first indicators' names: "村委会办公经费：办公经费标准、…".
+
+    A name alone is too short to place a project ("组干部补贴"); its indicators say what it pays
+    for. Measured on the benchmark: hybrid nDCG@10 0.627 -> 0.653, project precedents hit@3
+    9/17 -> 11/17; adding the objective instead gave 0.640 and 10/17 (bench/RESULTS.md).
+    """
+    if entry.kind != Kind.PROJECT or count <= 0:
+        return entry
+    own = sorted(
+        (i for i in indicators if i.project is not None and i.project.iri == entry.iri),
+        key=lambda i: order.get(i.iri, 0),
+    )
+    names = list(dict.fromkeys(i.label for i in own))[:count]
+    return replace(entry, text=f"{entry.label}：{'、'.join(names)}" if names else entry.label)
 
 
 def indicator_text(
