@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,8 +132,13 @@ def prompts_for(
             prompts = json.loads(config.read_text(encoding="utf-8")).get("prompts") or {}
             declared = Prompts(prompts.get("query", ""), prompts.get("passage", prompts.get("document", "")))
     if declared == Prompts():
-        lowered = name.lower()
-        declared = next((p for key, p in KNOWN_PROMPTS.items() if key in lowered), Prompts())
+        # Match the model's own name (the last path part), as a whole dash-separated word: a
+        # parent folder such as /home/joe5/ must not make any model an e5.
+        own = re.split(r"[/\\]", name.rstrip("/\\").lower())[-1]
+        declared = next(
+            (p for key, p in KNOWN_PROMPTS.items() if re.search(rf"(^|[-_.]){re.escape(key)}($|[-_.])", own)),
+            Prompts(),
+        )
     return Prompts(
         query=declared.query if query is None else query,
         passage=declared.passage if passage is None else passage,

@@ -23,8 +23,9 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, documents: Sequence[Sequence[str]]) -> LexicalIndex:
-        if not documents:
-            return cls(None, 0)
+        if not any(documents):
+            # bm25s cannot build from an empty vocabulary; every score is zero then anyway.
+            return cls(None, len(documents))
         # Lucene's BM25 variant with the usual k1/b; bm25s adds an empty token so a document
         # with no tokens still has a row.
         retriever = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
@@ -37,7 +38,7 @@ class LexicalIndex:
     def scores(self, tokens: Sequence[str]) -> Scores:
         """One BM25 score per row; zeros when no query token is in the vocabulary."""
         if self._retriever is None:
-            return np.zeros(0, dtype=np.float32)
+            return np.zeros(self._size, dtype=np.float32)
         vocabulary = self._retriever.vocab_dict
         known = [token for token in tokens if token in vocabulary and token != ""]
         if not known:
@@ -46,14 +47,16 @@ class LexicalIndex:
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "size.json").write_text(json.dumps({"rows": self._size}), encoding="utf-8")
+        state = {"rows": self._size, "empty": self._retriever is None}
+        (folder / "size.json").write_text(json.dumps(state), encoding="utf-8")
         if self._retriever is not None:
             self._retriever.save(str(folder), show_progress=False)
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
-        size = int(json.loads((folder / "size.json").read_text(encoding="utf-8"))["rows"])
-        if size == 0:
-            return cls(None, 0)
+        state = json.loads((folder / "size.json").read_text(encoding="utf-8"))
+        size = int(state["rows"])
+        if state.get("empty", size == 0):
+            return cls(None, size)
         retriever = bm25s.BM25.load(str(folder), show_progress=False, mmap=False)
         return cls(retriever, size)

@@ -40,7 +40,11 @@ DOMAIN_WORDS = _words("""
     按时足额 足额发放 及时发放 社会效益 经济效益 生态效益 可持续影响 服务对象
 """)
 
-_WORD = re.compile(r"[0-9a-z]+(?:\.[0-9]+)?|[\u3400-\u9fff\U00020000-\U0002ffff]+|[%≥≤><=]")
+# A run of Chinese characters, or a word of letters and digits in any other script (café, Ёлка,
+# 138.02), or a comparison sign worth matching.
+_WORD = re.compile(
+    r"[\u3400-\u9fff\U00020000-\U0002ffff]+|[^\W_\u3400-\u9fff\U00020000-\U0002ffff]+(?:\.[0-9]+)?|[%≥≤><=]"
+)
 _CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0002ffff]")
 
 logging.getLogger("jieba").setLevel(logging.WARNING)
@@ -68,7 +72,10 @@ class BigramTokenizer:
         tokens: list[str] = []
         for run in _WORD.findall(normalize(text)):
             if _CJK.match(run):
-                tokens.extend(run if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)])
+                if len(run) == 1:
+                    tokens.extend([] if run in STOPWORDS else [run])
+                else:
+                    tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
             elif run not in STOPWORDS:
                 tokens.append(run)
         return tokens
