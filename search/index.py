@@ -108,6 +108,10 @@ class SearchIndex:
         self.row_of = {entry_id: row for row, entry_id in enumerate(self.row_ids)}
         self.by_iri = {entry.iri: entry_id for entry_id, entry in self._entries.items()}
         self.columns = Columns.of(self.row_ids, self.rows)
+        # Every unit and township once, for filters typed as a code or a name.
+        self.units = {
+            ref.iri: ref.label for e in self.rows for ref in (e.unit, e.township) if ref is not None
+        }
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -204,15 +204,15 @@ class SearchService:
 
     def _unit_mask(self, wanted: str) -> npt.NDArray[np.bool_]:
         wanted = wanted.strip()
-        matching: set[str] = set()
-        for entry in self.index.rows:
-            for ref in (entry.unit, entry.township):
-                if ref and (ref.iri == wanted or ref.iri.rsplit("/", 1)[-1] == wanted or wanted in ref.label):
-                    matching.add(ref.iri)
+        matching = [
+            iri
+            for iri, label in self.index.units.items()
+            if iri == wanted or iri.rsplit("/", 1)[-1] == wanted or wanted in label
+        ]
         if not matching:
             raise QueryError(f"--unit {wanted}: no unit or township by that code, IRI or name")
         c = self.index.columns
-        return np.isin(c.unit, list(matching)) | np.isin(c.township, list(matching))
+        return np.isin(c.unit, matching) | np.isin(c.township, matching)
 
     def _dense(
         self, vector: npt.NDArray[np.float32], allowed: npt.NDArray[np.bool_] | None

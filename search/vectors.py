@@ -96,9 +96,16 @@ class VectorIndex:
             params = faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nlist if narrow else self.nprobe)
         else:
             params = faiss.SearchParameters(sel=selector)
-        scores, ids = self._index.search(
-            query.reshape(1, -1).astype(np.float32), min(k, len(self)), params=params
-        )
+        # One query scans faster on one OpenMP thread than split over two (bench/RESULTS.md: hybrid
+        # p50 48 -> 37 ms at 127k entries); training and bulk adds keep every thread.
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)
+        try:
+            scores, ids = self._index.search(
+                query.reshape(1, -1).astype(np.float32), min(k, len(self)), params=params
+            )
+        finally:
+            faiss.omp_set_num_threads(threads)
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep].astype(np.int64)
 
