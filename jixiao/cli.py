@@ -315,11 +315,12 @@ def _update_index(
 def _print_sync(report: SyncReport) -> None:
     if not report.changed:
         return
-    embedded = sum(report.added.values())
+    entries = sum(report.added.values())
     dropped = len(report.removed)
     what = "rebuilt" if report.rebuilt else "updated"
     err.print(
-        f"search index {what}: {embedded} texts embedded from {len(report.added)} document(s)"
+        f"search index {what}: {entries} entries from {len(report.added)} document(s)"
+        f" ({report.embedded} distinct texts embedded)"
         + (f", {dropped} document(s) dropped" if dropped else ""),
         highlight=False,
     )
