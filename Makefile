@@ -38,4 +38,5 @@ bench-quality:
 	$(BIN)/python bench/quality.py --compare --write
 
 bench-speed:
-	$(BIN)/python bench/speed.py --size 100000 --out bench/RESULTS_speed.md
+	$(BIN)/python bench/speed.py --size 100000 --reuse --out /tmp/jixiao-speed.md
+	$(BIN)/python -m bench.report speed /tmp/jixiao-speed.md

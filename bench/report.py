@@ -19,3 +19,10 @@ def write_section(name: str, text: str, path: Path = RESULTS) -> None:
     else:
         updated = current.rstrip() + "\n\n" + block + "\n"
     path.write_text(updated, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    # python -m bench.report NAME FILE: put FILE's text into RESULTS.md's NAME section.
+    import sys
+
+    write_section(sys.argv[1], Path(sys.argv[2]).read_text(encoding="utf-8"))

@@ -1,8 +1,8 @@
 """The dense index: FAISS, keyed by each entry's integer id, inner product on normalised vectors.
 
-Up to `exact_limit` vectors it is exact (`IndexFlatIP`: at 100k × 384 a query is a 150 MB scan,
-about 10 ms here, see bench/RESULTS.md). Above it, `IndexIVFFlat`: k-means lists, `nprobe` of them
-searched per query. IVF rather than HNSW because documents are removed and re-ingested, and
+Up to `exact_limit` vectors it is exact (`IndexFlatIP`: at 127k × 384 a query is a 195 MB scan,
+10-11 ms here on one thread, see bench/RESULTS.md). Above it, `IndexIVFFlat`: k-means lists,
+`nprobe` of them searched per query. IVF rather than HNSW because documents are removed and re-ingested, and
 FAISS's HNSW cannot remove vectors; IVF can, and it keeps a direct map so a stored vector can be
 read back (for "similar to this indicator").
 """
