@@ -29,7 +29,7 @@ from search.encoder import Encoder, EncoderError, load_encoder
 from search.entries import Kind
 from search.index import IndexUnavailable
 from search.service import Filters, Hit, Mode, QueryError, RankingSettings, SearchService
-from search.sync import SyncReport, load_index, sync
+from search.sync import SyncReport, graph_state, load_index, stale_documents, sync
 
 app = typer.Typer(
     help="jixiao 绩效: a knowledge graph of budget performance targets. / 预算绩效目标知识图谱",
@@ -86,7 +86,7 @@ def ingest(
             progress.advance(task)
     indexed = True
     if index and results:
-        written = {str(IriMinter(settings.base_iri).source_document(r.file_name)) for r in results}
+        written = {str(minter.source_document(r.file_name)) for r in results}
         indexed = _update_index(store, settings, changed=written)
     store.close()
     if results:
@@ -344,10 +344,10 @@ def _service(settings: Settings) -> SearchService:
 def _warn_if_stale(settings: Settings, service: SearchService) -> None:
     store = _open(settings)
     try:
-        current = {str(d.graph): d.sha256 for d in store.documents()}
+        changed, gone = stale_documents(graph_state(store), service.index)
     finally:
         store.close()
-    if current != service.index.meta.documents:
+    if changed or gone:
         err.print(
             "[yellow]warning:[/] the search index does not match the store (run `jixiao reindex`)",
             highlight=False,

@@ -16,13 +16,13 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from search.entries import Entry
+from search.entries import Entry, Kind
 from search.lexical import LexicalIndex
 from search.tokenize import Tokenizer, make_tokenizer, user_dictionary
 from search.vectors import VectorIndex
@@ -136,7 +136,7 @@ class SearchIndex:
         if not self._entries and not self.meta.user_words:
             # First fill: the dictionary comes from these entries. Later updates keep it (a new
             # dictionary would mean re-cutting every stored text); `jixiao reindex` renews it.
-            self.meta.user_words = user_dictionary(e.label for e in entries if e.kind.value == "indicator")
+            self.meta.user_words = user_dictionary(e.label for e in entries if e.kind == Kind.INDICATOR)
             self.tokenizer = make_tokenizer(self.meta.tokenizer, self.meta.user_words)
         start = self.meta.next_id
         ids = np.arange(start, start + len(entries), dtype=np.int64)
@@ -214,8 +214,6 @@ class SearchIndex:
 
 
 def _with_tokens(entry: Entry, tokens: list[str]) -> Entry:
-    from dataclasses import replace
-
     return replace(entry, tokens=tuple(tokens))
 
 

@@ -57,9 +57,13 @@ def load_index(settings: Settings) -> SearchIndex:
     return index
 
 
-def stale_documents(store: Store, index: SearchIndex) -> tuple[set[str], set[str]]:
-    """(graphs to (re)embed, graphs to drop) for the index to match the store."""
-    current = {str(d.graph): d.sha256 for d in store.documents()}
+def graph_state(store: Store) -> dict[str, str]:
+    """Each document's named graph and source sha256: what the index records it was built from."""
+    return {str(d.graph): d.sha256 for d in store.documents()}
+
+
+def stale_documents(current: dict[str, str], index: SearchIndex) -> tuple[set[str], set[str]]:
+    """(graphs to (re)embed, graphs to drop) for the index to match the store's `current` state."""
     indexed = index.meta.documents
     changed = {graph for graph, sha in current.items() if indexed.get(graph) != sha}
     gone = set(indexed) - set(current)
@@ -90,12 +94,12 @@ def sync(
         model = encoder()
         index = SearchIndex.empty(new_meta(model, settings, recipe or DEFAULT_RECIPE), settings.nprobe)
         report.rebuilt = True
-    todo, gone = stale_documents(store, index)
-    todo |= set(changed) & {str(d.graph) for d in store.documents()}
+    current = graph_state(store)  # read once: listing documents counts every graph's quads
+    todo, gone = stale_documents(current, index)
+    todo |= set(changed) & set(current)
     for graph in sorted(gone):
         report.removed[graph] = index.remove_documents([graph])
     if todo:
-        shas = {str(d.graph): d.sha256 for d in store.documents()}
         entries: list[Entry] = []
         for graph in sorted(todo):
             found = read_entries(store, graph, Recipe(index.meta.recipe))
@@ -117,19 +121,8 @@ def sync(
             vectors = embedded[[row[text] for text in texts]]
         else:
             vectors = np.zeros((0, index.meta.dimension), dtype=np.float32)
-        index.replace({graph: shas[graph] for graph in todo}, entries, vectors, settings.exact_limit)
+        index.replace({graph: current[graph] for graph in todo}, entries, vectors, settings.exact_limit)
     if report.changed:
         settings.index_dir.parent.mkdir(parents=True, exist_ok=True)
         index.save(settings.index_dir)
     return report
-
-
-def consistency_problems(store: Store, index: SearchIndex) -> list[str]:
-    """What differs between the index and the graph (empty when they agree)."""
-    problems = []
-    changed, gone = stale_documents(store, index)
-    if changed:
-        problems.append(f"{len(changed)} document(s) changed or not yet indexed")
-    if gone:
-        problems.append(f"{len(gone)} removed document(s) still indexed")
-    return problems

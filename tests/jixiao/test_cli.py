@@ -8,25 +8,16 @@ from pathlib import Path
 
 import pytest
 from rdflib import Dataset, Graph
-from typer.testing import CliRunner
 
 from jixiao.cli import app
 from jixiao.settings import load_settings
 from jixiao.store import open_store
 from tests.conftest import FORM_LINES, PARAGRAPH_TABLE
-
-runner = CliRunner()
+from tests.jixiao.conftest import jixiao, runner
 
 PREFIXES = """PREFIX jx: <https://w3id.org/jixiao/ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
-
-
-def jixiao(data: Path, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, [*args, "--data", str(data)])
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def stats(data: Path) -> dict[str, object]:
@@ -51,18 +42,6 @@ def select(data: Path, query: str) -> list[dict[str, str]]:
     assert code == 0, err
     bindings = json.loads(out)["results"]["bindings"]
     return [{k: v["value"] for k, v in row.items()} for row in bindings]
-
-
-@pytest.fixture()
-def data(tmp_path: Path) -> Path:
-    return tmp_path / "data"
-
-
-@pytest.fixture()
-def ingested(data: Path) -> Path:
-    code, _, err = jixiao(data, "ingest", str(PARAGRAPH_TABLE), str(FORM_LINES))
-    assert code == 0, err
-    return data
 
 
 def test_ingest_samples_gives_the_expected_counts(ingested: Path) -> None:

@@ -7,9 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from jixiao.cli import app
 from jixiao.settings import load_settings
 from jixiao.store import open_store
 from search import encoder as encoder_module
@@ -18,16 +16,9 @@ from search.index import SearchIndex
 from search.texts import read_entries
 from tests.conftest import FORM_LINES, PARAGRAPH_TABLE
 from tests.fakes import FakeEncoder
+from tests.jixiao.conftest import jixiao
 
-runner = CliRunner()
 CADRE_COST = "https://w3id.org/jixiao/id/project/058/2023/73d07ba997dd/indicator/outputCost-5f8c990b01a5"
-
-
-def jixiao(data: Path, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, [*args, "--data", str(data)])
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def distinct_texts(data: Path, file_name: str) -> int:
@@ -53,18 +44,6 @@ def assert_index_matches_graph(data: Path) -> None:
     assert index.iris() == embeddable
     assert index.meta.documents == documents
     assert len(index.vectors) == len(index.lexical) == len(index)
-
-
-@pytest.fixture()
-def data(tmp_path: Path) -> Path:
-    return tmp_path / "data"
-
-
-@pytest.fixture()
-def ingested(data: Path) -> Path:
-    code, _, err = jixiao(data, "ingest", str(PARAGRAPH_TABLE), str(FORM_LINES))
-    assert code == 0, err
-    return data
 
 
 def test_ingest_remove_reingest_and_reindex_keep_the_index_equal_to_the_graph(
