@@ -1,1 +1,1 @@
-"""The FastAPI service: JSON API, SPARQL endpoint and web UI. Built in issue 4; nothing here yet."""
+"""The service: JSON API, SPARQL 1.1 endpoint and web pages (`create_app`, run by `jixiao serve`)."""

@@ -1,4 +1,4 @@
-"""The `jixiao` command: ingest, remove, stats, validate, sparql, export, search, similar, reindex."""
+"""The `jixiao` command: ingest, remove, stats, validate, sparql, export, search, similar, reindex, serve."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ from jixiao.store import EmbeddedStore, StoreError, open_store
 from search.encoder import Encoder, EncoderError, load_encoder
 from search.entries import Kind
 from search.index import IndexUnavailable
-from search.service import Filters, Hit, Mode, QueryError, RankingSettings, SearchService
-from search.sync import SyncReport, graph_state, load_index, stale_documents, sync
+from search.service import Filters, Hit, Mode, QueryError, SearchService
+from search.sync import SyncReport, graph_state, open_service, stale_documents, sync
 
 app = typer.Typer(
     help="jixiao 绩效: a knowledge graph of budget performance targets. / 预算绩效目标知识图谱",
@@ -328,17 +328,10 @@ def _print_sync(report: SyncReport) -> None:
 
 def _service(settings: Settings) -> SearchService:
     try:
-        index = load_index(settings)
+        return open_service(settings, _encoder_factory(settings))
     except IndexUnavailable as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
-    ranking = RankingSettings(
-        rrf_k=settings.rrf_k,
-        dense_weight=settings.dense_weight,
-        lexical_weight=settings.lexical_weight,
-        per_project=settings.per_project,
-    )
-    return SearchService(index, _encoder_factory(settings), ranking)
 
 
 def _warn_if_stale(settings: Settings, service: SearchService) -> None:
@@ -433,6 +426,54 @@ def reindex(data: DataOption = None) -> None:
     store.close()
     if not ok:
         raise typer.Exit(3)
+
+
+# --- service (issue 4) --------------------------------------------------------------------------
+
+
+def bundled_samples() -> list[Path]:
+    """The sample tables shipped in the checkout's samples/ folder (empty if it is not there)."""
+    folder = Path(__file__).resolve().parent.parent / "samples"
+    return sorted(folder.glob("*.txt")) if folder.is_dir() else []
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="address to listen on (default 127.0.0.1; env JIXIAO_HOST)")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="port (default 8000; env JIXIAO_PORT)")] = None,
+    data: DataOption = None,
+) -> None:
+    """The web pages (搜索, 项目, 指标, SPARQL), the JSON API and the SPARQL endpoint."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = load_settings(data)
+    overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    settings = settings.model_copy(update=overrides)
+    store = _open(settings)
+    empty = not store.documents()
+    store.close()
+    if empty:
+        samples = bundled_samples()
+        if not samples:
+            err.print("[yellow]warning:[/] the data directory is empty and no bundled samples were found")
+        else:
+            err.print(
+                f"数据目录为空，先导入自带样例 / the data directory {settings.data} is empty:"
+                f" ingesting the {len(samples)} bundled sample tables first",
+                highlight=False,
+            )
+            ingest(samples, layout=None, index=True, data=settings.data)
+    err.print("loading the search model… / 正在加载模型", highlight=False)
+    application = create_app(settings, encoder=_encoder_factory(settings), preload_model=True)
+    out.print(
+        f"jixiao: http://{settings.host}:{settings.port}/  (SPARQL: /sparql, API docs: /docs)",
+        highlight=False,
+    )
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
 
 
 def _print_hits(hits: list[Hit], as_json: bool) -> None:

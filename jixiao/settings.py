@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -53,6 +53,20 @@ class Settings(BaseSettings):
     )
     nprobe: int = Field(default=32, ge=1, description="IVF lists probed per query")
     per_project: int = Field(default=3, ge=0, description="hits per project on a page (0: no cap)")
+
+    # Service (issue 4).
+    host: str = Field(default="127.0.0.1", description="address `jixiao serve` listens on")
+    port: int = Field(default=8000, ge=1, le=65535, description="port `jixiao serve` listens on")
+    sparql_timeout: float = Field(default=30.0, gt=0, description="seconds a SPARQL query may run")
+    sparql_max_rows: int = Field(
+        default=10_000, ge=1, description="rows (or triples) a SPARQL response holds at most; the rest is cut"
+    )
+    sparql_update_token: SecretStr | None = Field(
+        default=None, description="bearer token that allows SPARQL Update (unset: read-only endpoint)"
+    )
+    sparql_allow_service: bool = Field(
+        default=False, description="allow SERVICE (federated queries that make the server fetch URLs)"
+    )
 
     @property
     def store_dir(self) -> Path:

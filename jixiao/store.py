@@ -9,18 +9,24 @@ which Oxigraph applies all-or-nothing.
 from __future__ import annotations
 
 import gc
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.query import Result
 
 from jixiao.settings import Settings
+from ontology import ONTOLOGY_FILES, ontology_graph
 from ontology.namespace import JX
+
+# The ontology's terms (classes, category and comparator code lists) live in the store too, in a
+# graph named after the ontology, so analysts' SPARQL can show 数量指标 rather than jxcat:quantity.
+ONTOLOGY_GRAPH = URIRef("https://w3id.org/jixiao/ns")
 
 
 class StoreError(Exception):
@@ -67,6 +73,18 @@ class EmbeddedStore:
         # N-Triples is valid inside INSERT DATA; one update = one transaction.
         self._ox.update(f"DROP SILENT GRAPH <{name}> ;\nINSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}")
 
+    def install_ontology(self) -> bool:
+        """Put the current ontology terms into their graph; False when they were already there."""
+        digest = _ontology_digest()
+        marker = f'ASK {{ GRAPH <{ONTOLOGY_GRAPH}> {{ <{ONTOLOGY_GRAPH}> <{JX.sha256}> "{digest}" }} }}'
+        if bool(self._ox.query(marker)):
+            return False
+        terms = Graph(identifier=ONTOLOGY_GRAPH)
+        terms += ontology_graph()
+        terms.add((ONTOLOGY_GRAPH, JX.sha256, Literal(digest)))
+        self.replace_document(terms)
+        return True
+
     def remove_document(self, graph: URIRef) -> int:
         before = self.graph_size(graph)
         self._ox.update(f"DROP SILENT GRAPH <{graph}>")
@@ -101,6 +119,10 @@ class EmbeddedStore:
     def dataset(self) -> Dataset:
         return self._dataset
 
+    def oxigraph(self) -> ox.Store:
+        """The pyoxigraph store itself, for the SPARQL endpoint (dataset selection, streaming)."""
+        return self._ox
+
     def quad_count(self) -> int:
         return len(self._ox)
 
@@ -113,6 +135,13 @@ class EmbeddedStore:
         self._dataset.store.close()
         del self._dataset, self._ox
         gc.collect()  # rdflib graphs and their store reference each other
+
+
+def _ontology_digest() -> str:
+    digest = hashlib.sha256()
+    for path in ONTOLOGY_FILES:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def open_store(settings: Settings) -> EmbeddedStore:

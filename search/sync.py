@@ -18,6 +18,7 @@ from jixiao.store import Store
 from search.encoder import Encoder
 from search.entries import Entry
 from search.index import IndexMeta, IndexUnavailable, SearchIndex
+from search.service import RankingSettings, SearchService
 from search.texts import DEFAULT_RECIPE, Recipe, read_entries
 
 Advance = Callable[[int], None]
@@ -55,6 +56,17 @@ def load_index(settings: Settings) -> SearchIndex:
             " run `jixiao reindex`"
         )
     return index
+
+
+def open_service(settings: Settings, encoder: Callable[[], Encoder]) -> SearchService:
+    """The search service over the saved index, ranked as the settings say (CLI and API alike)."""
+    ranking = RankingSettings(
+        rrf_k=settings.rrf_k,
+        dense_weight=settings.dense_weight,
+        lexical_weight=settings.lexical_weight,
+        per_project=settings.per_project,
+    )
+    return SearchService(load_index(settings), encoder, ranking)
 
 
 def graph_state(store: Store) -> dict[str, str]:

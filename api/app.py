@@ -1,0 +1,121 @@
+"""`create_app(settings)`: the FastAPI application behind `jixiao serve`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from api import json_api, pages, sparql_routes
+from api.catalogue import NotFound
+from api.resources import Resources, open_resources, resources
+from api.sparql import ProtocolError
+from jixiao.settings import Settings
+from search.encoder import Encoder, EncoderError, load_encoder
+from search.service import QueryError
+
+
+def create_app(
+    settings: Settings, encoder: Callable[[], Encoder] | None = None, preload_model: bool = False
+) -> FastAPI:
+    """The store, index and model are opened once, when the app starts, and closed when it stops."""
+
+    def load() -> Encoder:
+        return load_encoder(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        held = open_resources(settings, encoder or load, preload_model)
+        app.state.resources = held
+        try:
+            yield
+        finally:
+            held.close()
+
+    app = FastAPI(
+        title="jixiao 绩效",
+        summary="Budget performance targets: semantic search, a SPARQL 1.1 endpoint, and the web pages",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["*"],
+        expose_headers=["X-Jixiao-Cut", "X-Jixiao-Rows"],
+    )
+    app.include_router(json_api.router)
+    app.include_router(sparql_routes.router)
+    app.include_router(pages.router)
+    pages.mount_assets(app)
+
+    @app.get("/health", tags=["service"], summary="Liveness and what is loaded")
+    def health(request: Request) -> dict[str, Any]:
+        held: Resources = resources(request)
+        index = held.search.index if held.search else None
+        return {
+            "status": "ok",
+            "documents": len(held.store.documents()),
+            "quads": held.store.quad_count(),
+            "search": {
+                "available": index is not None,
+                "problem": held.search_problem,
+                "entries": len(index) if index is not None else 0,
+                "model": index.meta.model if index is not None else None,
+                "warnings": held.search_warnings(),
+            },
+            "sparql": {
+                "update": held.settings.sparql_update_token is not None,
+                "timeout_s": held.settings.sparql_timeout,
+                "max_rows": held.settings.sparql_max_rows,
+                "service": held.settings.sparql_allow_service,
+            },
+        }
+
+    _install_error_handlers(app)
+    return app
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, "status": status, **extra}, status_code=status, headers=headers)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    """Every error is JSON with a message (`{"error": …, "status": …}`), never an HTML page."""
+
+    @app.exception_handler(ProtocolError)
+    async def protocol_error(_: Request, exc: ProtocolError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return _error(exc.status, exc.message, headers)
+
+    @app.exception_handler(QueryError)
+    async def query_error(_: Request, exc: QueryError) -> JSONResponse:
+        return _error(400, str(exc))
+
+    @app.exception_handler(NotFound)
+    async def not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return _error(404, str(exc))
+
+    @app.exception_handler(EncoderError)
+    async def encoder_error(_: Request, exc: EncoderError) -> JSONResponse:
+        return _error(503, f"the embedding model is not available: {exc}")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        return _error(exc.status_code, str(exc.detail), dict(exc.headers or {}))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for e in exc.errors():
+            where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body"))
+            problems.append(f"{where}: {e.get('msg')}")
+        return _error(422, "; ".join(problems) or "invalid request", detail=jsonable_encoder(exc.errors()))

@@ -1,0 +1,112 @@
+"""The JSON API under /api/: search, similar, one project or indicator, units, categories, examples."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from api.catalogue import Ids, NotFound
+from api.resources import Resources, resources, search_service
+from api.sparql import PREFIXES
+from ontology.cookbook import cookbook
+from search.entries import Kind
+from search.service import MAX_QUERY_CHARS, Filters, Hit, Mode, SearchService
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+Held = Annotated[Resources, Depends(resources)]
+Service = Annotated[SearchService, Depends(search_service)]
+
+
+def _hit(hit: Hit, ids: Ids) -> dict[str, Any]:
+    found = hit.to_json()
+    found["id"] = ids.id(found["iri"])
+    if found["project"]:
+        found["project"]["id"] = ids.id(found["project"]["iri"])
+    return found
+
+
+@router.get("/search", summary="Search indicators, objectives and projects (hybrid: embeddings + BM25)")
+def search(
+    held: Held,
+    service: Service,
+    q: Annotated[str, Query(min_length=1, max_length=4 * MAX_QUERY_CHARS, description="words or a sentence")],
+    kind: Kind | None = None,
+    unit: Annotated[
+        str | None, Query(max_length=200, description="unit or township: code, IRI or name")
+    ] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+    level1: Annotated[str | None, Query(max_length=50, description="一级指标, e.g. 产出指标")] = None,
+    level2: Annotated[str | None, Query(max_length=50, description="二级指标, e.g. 数量指标")] = None,
+    target_type: Annotated[str | None, Query(pattern="^(quantitative|qualitative|date|unparsed)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    per_project: Annotated[int | None, Query(ge=0, le=100)] = None,
+    mode: Mode = Mode.HYBRID,
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    filters = Filters(kind=kind, unit=unit, year=year, level1=level1, level2=level2, target_type=target_type)
+    result = service.search(q, filters, limit=limit, mode=mode, per_project=per_project)
+    return {
+        "query": q,
+        "hits": [_hit(hit, held.catalogue.ids) for hit in result.hits],
+        "warnings": [*held.search_warnings(), *result.warnings],
+        "took_ms": round(1000 * (time.perf_counter() - started), 1),
+    }
+
+
+@router.get("/similar", summary="The same kind of entry in other townships, nearest first")
+def similar(
+    held: Held,
+    service: Service,
+    id: Annotated[str, Query(min_length=1, max_length=2000, description="an id or IRI")],
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> dict[str, Any]:
+    iri = held.catalogue.ids.iri(id)
+    if iri not in service.index.by_iri:
+        raise NotFound(f"{id}: not in the search index (an indicator, objective or project id)")
+    hits = service.similar(iri, limit=limit)
+    entry = service.index.entry(service.index.by_iri[iri])
+    return {
+        "of": _hit(Hit(entry, 1.0), held.catalogue.ids),
+        "hits": [_hit(hit, held.catalogue.ids) for hit in hits],
+        "warnings": held.search_warnings(),
+    }
+
+
+@router.get("/projects/{id:path}", summary="A project with its objectives and indicator tree")
+def project(held: Held, id: str) -> dict[str, Any]:
+    return held.catalogue.project(id)
+
+
+@router.get("/indicators/{id:path}", summary="An indicator with its target, category path and project")
+def indicator(held: Held, id: str) -> dict[str, Any]:
+    return held.catalogue.indicator(id)
+
+
+@router.get("/units", summary="Budget units (townships and their departments) with counts")
+def units(held: Held) -> list[dict[str, Any]]:
+    return held.catalogue.units()
+
+
+@router.get("/categories", summary="The indicator category tree (SKOS) with indicator counts")
+def categories(held: Held) -> list[dict[str, Any]]:
+    return held.catalogue.categories()
+
+
+@router.get("/examples", summary="Example SPARQL queries (the cookbook) and the prefixes to start from")
+def examples() -> dict[str, Any]:
+    return {
+        "prefixes": PREFIXES,
+        "queries": [
+            {
+                "name": q.name,
+                "title": q.title,
+                "title_en": q.title_en,
+                "description": q.description,
+                "text": q.text,
+            }
+            for q in cookbook()
+        ],
+    }

@@ -1,0 +1,94 @@
+"""What the service holds open for its lifetime, and the dependencies route handlers ask for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from fastapi import HTTPException, Request
+
+from api.catalogue import Catalogue, Ids
+from api.sparql import Endpoint, Limits
+from jixiao.settings import Settings
+from jixiao.store import EmbeddedStore, open_store
+from search.encoder import Encoder
+from search.index import IndexUnavailable
+from search.service import SearchService
+from search.sync import graph_state, open_service, stale_documents
+
+SPARQL_WORKERS = 4  # queries running at once; more wait their turn (and their time limit runs)
+
+
+@dataclass
+class Resources:
+    settings: Settings
+    store: EmbeddedStore
+    catalogue: Catalogue
+    endpoint: Endpoint
+    search: SearchService | None
+    search_problem: str | None  # why there is no search (no index yet, another model…)
+    index_stale: bool  # the index was built from other versions of the documents
+    sparql_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(SPARQL_WORKERS))
+    updated_over_sparql: bool = False  # the graph changed since start; the index does not follow
+
+    def search_warnings(self) -> list[str]:
+        warnings = []
+        if self.index_stale:
+            warnings.append("the search index does not match the store: run `jixiao reindex`")
+        if self.updated_over_sparql:
+            warnings.append(
+                "the graph was changed by SPARQL Update;"
+                " search shows the earlier state until `jixiao reindex`"
+            )
+        return warnings
+
+    def close(self) -> None:
+        self.sparql_pool.shutdown(wait=False, cancel_futures=True)
+        self.store.close()
+
+
+def open_resources(
+    settings: Settings, encoder: Callable[[], Encoder], preload_model: bool = False
+) -> Resources:
+    store = open_store(settings)
+    store.install_ontology()
+    ids = Ids(settings.base_iri if settings.base_iri.endswith(("/", "#")) else settings.base_iri + "/")
+    limits = Limits(
+        timeout=settings.sparql_timeout,
+        max_rows=settings.sparql_max_rows,
+        allow_service=settings.sparql_allow_service,
+    )
+    search: SearchService | None = None
+    problem: str | None = None
+    stale = False
+    try:
+        search = open_service(settings, encoder)
+    except IndexUnavailable as exc:
+        problem = str(exc)
+    if search is not None:
+        changed, gone = stale_documents(graph_state(store), search.index)
+        stale = bool(changed or gone)
+        if preload_model:
+            _ = search.encoder  # load now, so the first search does not wait for it
+    return Resources(
+        settings=settings,
+        store=store,
+        catalogue=Catalogue(store.oxigraph(), ids),
+        endpoint=Endpoint(store.oxigraph(), limits),
+        search=search,
+        search_problem=problem,
+        index_stale=stale,
+    )
+
+
+def resources(request: Request) -> Resources:
+    found: Resources = request.app.state.resources
+    return found
+
+
+def search_service(request: Request) -> SearchService:
+    held = resources(request)
+    if held.search is None:
+        raise HTTPException(503, f"search is not available: {held.search_problem}")
+    return held.search

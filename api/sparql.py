@@ -1,0 +1,365 @@
+"""The SPARQL 1.1 Protocol over the store: dataset selection, limits, content negotiation.
+
+Queries run on pyoxigraph directly (not through rdflib) because the protocol's
+`default-graph-uri` / `named-graph-uri` map onto its dataset arguments, and its results stream:
+the row cap and the time limit are checked between rows, so a capped query never materialises
+everything it matched. Serialisation is pyoxigraph's too; capped SELECT results are first written
+as SPARQL JSON (a few lines, below) and re-serialised by pyoxigraph into XML, CSV or TSV.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+# Media types offered, best first; the first is the default when the client accepts anything.
+RESULT_TYPES: dict[str, ox.QueryResultsFormat] = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+    "application/json": ox.QueryResultsFormat.JSON,
+    "application/xml": ox.QueryResultsFormat.XML,
+}
+GRAPH_TYPES: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+}
+# `?format=json` and friends, as YASGUI and curl users type them.
+FORMAT_ALIASES = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle",
+    "ttl": "text/turtle",
+    "nt": "application/n-triples",
+    "ntriples": "application/n-triples",
+    "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
+}
+
+PREFIXES = {
+    "jx": "https://w3id.org/jixiao/ns#",
+    "jxcat": "https://w3id.org/jixiao/category/",
+    "jxcmp": "https://w3id.org/jixiao/comparator/",
+    "jxfund": "https://w3id.org/jixiao/funding/",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "qudt": "http://qudt.org/schema/qudt/",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+
+
+class ProtocolError(Exception):
+    """A request the protocol refuses; `status` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float  # seconds
+    max_rows: int
+    allow_service: bool = False
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The protocol's dataset description; both empty means "the union of all documents"."""
+
+    default_graphs: Sequence[str] = ()
+    named_graphs: Sequence[str] = ()
+
+
+@dataclass
+class Answer:
+    body: bytes
+    media_type: str
+    rows: int
+    cut: str | None = None  # "rows" or "time" when the result was cut short
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Deadline:
+    """Checked between rows; `cancel()` is called when the client has been answered already."""
+
+    seconds: float
+    started: float = field(default_factory=time.monotonic)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+    def passed(self) -> bool:
+        return self.cancelled.is_set() or time.monotonic() - self.started > self.seconds
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+
+# --- content negotiation -----------------------------------------------------------------------
+
+
+def negotiate(accept: str | None, offered: Sequence[str], format_param: str | None = None) -> str:
+    """The offered media type the client prefers (RFC 9110 q-values; wildcards allowed)."""
+    if format_param:
+        wanted = FORMAT_ALIASES.get(format_param.lower(), format_param.lower())
+        if wanted in offered:
+            return wanted
+        raise ProtocolError(406, f"format={format_param}: not offered here; use one of {', '.join(offered)}")
+    if not accept or not accept.strip():
+        return offered[0]
+    best: tuple[float, int, str] | None = None
+    for position, part in enumerate(accept.split(",")):
+        media, *params = (p.strip() for p in part.split(";"))
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality <= 0:
+            continue
+        media = media.lower()
+        for order, candidate in enumerate(offered):
+            if _matches(media, candidate):
+                # Specific types beat wildcards at the same q; the server's order breaks ties.
+                specificity = 0 if "*" in media else 1
+                rank = (quality, specificity * 1000 - order - position, candidate)
+                if best is None or rank[:2] > best[:2]:
+                    best = rank
+                break
+    if best is None:
+        raise ProtocolError(
+            406, f"none of the requested types ({accept}) is offered; use one of {', '.join(offered)}"
+        )
+    return best[2]
+
+
+def _matches(pattern: str, media: str) -> bool:
+    if pattern in ("*/*", "*"):
+        return True
+    if pattern.endswith("/*"):
+        return media.startswith(pattern[:-1])
+    return pattern == media
+
+
+# --- SERVICE ------------------------------------------------------------------------------------
+
+# What cannot hold the keyword: strings, IRIs (IRIREF's characters: `{` cannot hide inside one,
+# and a SERVICE clause needs one), comments. Each is replaced by a space before looking.
+_IGNORED = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|'
+    r"'''(?:[^'\\]|\\.|'(?!''))*'''|"
+    r'"(?:[^"\\\n]|\\.)*"|'
+    r"'(?:[^'\\\n]|\\.)*'|"
+    r'<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*'
+)
+# The keyword itself, not ?service, ex:service or service_x. A dot or dash before it is allowed
+# (`?o .SERVICE <…>` is legal): a local name such as ex:a.service is refused too, which is safe.
+_SERVICE_WORD = re.compile(r"(?<![\w:?$])SERVICE(?![\w:])", re.IGNORECASE)
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def uses_service(text: str) -> bool:
+    """True when a query or update may contain a SERVICE clause.
+
+    A scan rather than a parse: it must never miss one (a miss lets callers make the server fetch
+    URLs), and a rare false alarm only refuses a query. rdflib's parser was tried and dropped: its
+    packrat cache keeps frames alive, and with them pyoxigraph results that must die on their thread.
+    """
+    unescaped = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)  # SPARQL's \u escapes
+    return bool(_SERVICE_WORD.search(_IGNORED.sub(" ", unescaped)))
+
+
+# --- execution ----------------------------------------------------------------------------------
+
+
+class Endpoint:
+    def __init__(self, store: ox.Store, limits: Limits) -> None:
+        self.store = store
+        self.limits = limits
+        self._write = threading.Lock()  # one update at a time; reads never wait for it
+
+    def query(
+        self,
+        text: str,
+        dataset: Dataset,
+        accept: str | None,
+        deadline: Deadline,
+        format_param: str | None = None,
+    ) -> Answer:
+        # pyoxigraph's result iterators must be dropped on the thread that made them. An exception
+        # escaping with a traceback would carry them (in its frames) to the event loop's thread, so
+        # failures are re-raised here, outside the `except`, once the frames are gone.
+        failure: ProtocolError | None = None
+        try:
+            return self._query(text, dataset, accept, deadline, format_param)
+        except ProtocolError as exc:
+            failure = ProtocolError(exc.status, exc.message)
+        except SyntaxError as exc:
+            failure = ProtocolError(400, f"SPARQL syntax error: {exc}")
+        except (OSError, RuntimeError, ValueError) as exc:  # evaluation errors surface while rows are read
+            failure = ProtocolError(400, f"query failed: {exc}")
+        raise failure
+
+    def _query(
+        self, text: str, dataset: Dataset, accept: str | None, deadline: Deadline, format_param: str | None
+    ) -> Answer:
+        if not text.strip():
+            raise ProtocolError(400, "empty query")
+        if not self.limits.allow_service and uses_service(text):
+            raise ProtocolError(403, "SERVICE (federated query) is not allowed on this endpoint")
+        result = self.store.query(text, **_dataset_arguments(dataset))
+        if isinstance(result, ox.QueryBoolean):
+            return self._boolean(bool(result), accept, format_param)
+        if isinstance(result, ox.QuerySolutions):
+            return self._solutions(result, accept, deadline, format_param)
+        return self._triples(result, accept, deadline, format_param)
+
+    def update(self, text: str) -> None:
+        if not text.strip():
+            raise ProtocolError(400, "empty update")
+        if not self.limits.allow_service and uses_service(text):
+            raise ProtocolError(403, "SERVICE (federated query) is not allowed on this endpoint")
+        failure: ProtocolError | None = None
+        with self._write:
+            try:
+                self.store.update(text)
+            except SyntaxError as exc:
+                failure = ProtocolError(400, f"SPARQL syntax error: {exc}")
+            except (OSError, RuntimeError, ValueError) as exc:
+                failure = ProtocolError(400, f"update failed: {exc}")
+        if failure is not None:
+            raise failure
+
+    # -- the three result forms --
+
+    def _boolean(self, value: bool, accept: str | None, format_param: str | None) -> Answer:
+        media = negotiate(accept, list(RESULT_TYPES), format_param)
+        document = json.dumps({"head": {}, "boolean": value}).encode()
+        fmt = RESULT_TYPES[media]
+        if fmt == ox.QueryResultsFormat.JSON:
+            return Answer(document, media, 1)
+        if fmt in (ox.QueryResultsFormat.CSV, ox.QueryResultsFormat.TSV):
+            # The CSV/TSV results format has no boolean form; a bare true/false is the convention.
+            return Answer(b"true\n" if value else b"false\n", media, 1)
+        return Answer(_reserialise(document, fmt), media, 1)
+
+    def _solutions(
+        self, solutions: ox.QuerySolutions, accept: str | None, deadline: Deadline, format_param: str | None
+    ) -> Answer:
+        media = negotiate(accept, list(RESULT_TYPES), format_param)
+        names = [v.value for v in solutions.variables]
+        bindings: list[dict[str, Any]] = []
+        cut = None
+        for solution in solutions:
+            if len(bindings) >= self.limits.max_rows:
+                cut = "rows"
+                break
+            if deadline.passed():
+                cut = "time"
+                break
+            row = {}
+            for name in names:
+                term = solution[name]
+                if term is not None:
+                    row[name] = _term_json(term)
+            bindings.append(row)
+        document = json.dumps(
+            {"head": {"vars": names}, "results": {"bindings": bindings}}, ensure_ascii=False
+        )
+        fmt = RESULT_TYPES[media]
+        body = (
+            document.encode() if fmt == ox.QueryResultsFormat.JSON else _reserialise(document.encode(), fmt)
+        )
+        return Answer(body, media, len(bindings), cut)
+
+    def _triples(
+        self, triples: ox.QueryTriples, accept: str | None, deadline: Deadline, format_param: str | None
+    ) -> Answer:
+        media = negotiate(accept, list(GRAPH_TYPES), format_param)
+        kept: list[ox.Triple] = []
+        cut = None
+        for triple in triples:
+            if len(kept) >= self.limits.max_rows:
+                cut = "rows"
+                break
+            if deadline.passed():
+                cut = "time"
+                break
+            kept.append(triple)
+        body = ox.serialize(kept, format=GRAPH_TYPES[media], prefixes=_used_prefixes(kept))
+        return Answer(body or b"", media, len(kept), cut)
+
+
+def _dataset_arguments(dataset: Dataset) -> dict[str, Any]:
+    if not dataset.default_graphs and not dataset.named_graphs:
+        # Each document is a named graph; the default graph is their union (as in the CLI).
+        return {"use_default_graph_as_union": True}
+    try:
+        defaults: list[ox.NamedNode | ox.DefaultGraph] = [ox.NamedNode(g) for g in dataset.default_graphs]
+        named = [ox.NamedNode(g) for g in dataset.named_graphs]
+    except ValueError as exc:
+        raise ProtocolError(400, f"default-graph-uri / named-graph-uri: not an IRI ({exc})") from None
+    # Protocol: when only one of the two is given, the other is empty. The store's own default
+    # graph holds nothing, so it stands for "empty".
+    return {"default_graph": defaults or [ox.DefaultGraph()], "named_graphs": named}
+
+
+def _term_json(term: Any) -> dict[str, Any]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value not in (XSD_STRING, RDF_LANG_STRING):
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {
+            "type": "triple",
+            "value": {
+                "subject": _term_json(term.subject),
+                "predicate": _term_json(term.predicate),
+                "object": _term_json(term.object),
+            },
+        }
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def _reserialise(document: bytes, fmt: ox.QueryResultsFormat) -> bytes:
+    parsed = ox.parse_query_results(document, format=ox.QueryResultsFormat.JSON)
+    body = parsed.serialize(format=fmt)
+    return body or b""
+
+
+def _used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:
+    iris = {t.predicate.value for t in triples}
+    iris.update(
+        term.value for t in triples for term in (t.subject, t.object) if isinstance(term, ox.NamedNode)
+    )
+    return {p: ns for p, ns in PREFIXES.items() if any(iri.startswith(ns) for iri in iris)}
