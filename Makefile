@@ -3,9 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: quickstart setup demo lint format test bench bench-quality bench-speed
+.PHONY: quickstart setup browser demo serve lint format test bench bench-quality bench-speed
 
-quickstart: setup demo
+quickstart: setup browser demo
 
 # torch first, pinned: 2.13.0 is the CPU build on disk; an unpinned torch pulls GBs of CUDA packages.
 setup:
@@ -13,10 +13,21 @@ setup:
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e ".[dev]"
 
+# Debian's chromium for the browser tests (Playwright drives it; no browser download). Needs root
+# or sudo; without them the browser tests are skipped, and say why.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get install -y -qq chromium >/dev/null \
+	  || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "warning: could not install chromium; the browser tests will be skipped"; }
+
 demo:
 	$(BIN)/jixiao ingest samples/*.txt
 	$(BIN)/jixiao stats
 	$(BIN)/jixiao search "给村干部发放报酬" --limit 5
+
+serve:
+	$(BIN)/jixiao serve
 
 lint:
 	$(BIN)/ruff check .

@@ -44,7 +44,9 @@ class Resources:
         return warnings
 
     def close(self) -> None:
+        """Release the store's lock: every holder of the pyoxigraph store lets go before it closes."""
         self.sparql_pool.shutdown(wait=False, cancel_futures=True)
+        del self.catalogue, self.endpoint
         self.store.close()
 
 

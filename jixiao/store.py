@@ -57,8 +57,8 @@ class EmbeddedStore:
     """Oxigraph on disk (RocksDB). One process opens it for writing at a time."""
 
     def __init__(self, path: Path) -> None:
-        path.mkdir(parents=True, exist_ok=True)
         try:
+            path.mkdir(parents=True, exist_ok=True)
             self._ox = ox.Store(str(path))
         except OSError as exc:
             raise StoreError(f"cannot open the store at {path}: {exc}") from exc
