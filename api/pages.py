@@ -6,6 +6,7 @@ so what a page shows is exactly what the API returns.
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,4 +39,5 @@ for _path, _file in PAGES.items():
 
 
 def mount_assets(app: FastAPI) -> None:
+    mimetypes.add_type("text/javascript", ".js")  # Windows may say text/plain: modules would not run
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -68,7 +68,10 @@ async def sparql_get(
 @router.post("/sparql", summary="SPARQL query or update by POST", openapi_extra=_POST_BODY)
 async def sparql_post(request: Request, held: Held) -> Response:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = (await request.body()).decode("utf-8", errors="strict") if media else ""
+    try:
+        body = (await request.body()).decode("utf-8") if media else ""
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(400, f"the request body is not UTF-8 (byte {exc.start}: {exc.reason})") from None
     url = parse_qs(request.url.query, keep_blank_values=True)
     if media == FORM:
         form = parse_qs(body, keep_blank_values=True)
