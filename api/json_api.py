@@ -23,8 +23,9 @@ Service = Annotated[SearchService, Depends(search_service)]
 def _hit(hit: Hit, ids: Ids) -> dict[str, Any]:
     found = hit.to_json()
     found["id"] = ids.id(found["iri"])
-    if found["project"]:
-        found["project"]["id"] = ids.id(found["project"]["iri"])
+    for key in ("project", "unit", "township"):
+        if found[key]:
+            found[key]["id"] = ids.id(found[key]["iri"])
     return found
 
 
@@ -46,6 +47,8 @@ def search(
     mode: Mode = Mode.HYBRID,
 ) -> dict[str, Any]:
     started = time.perf_counter()
+    if unit and unit.startswith("unit/"):  # an id from /api/units
+        unit = held.catalogue.ids.iri(unit)
     filters = Filters(kind=kind, unit=unit, year=year, level1=level1, level2=level2, target_type=target_type)
     result = service.search(q, filters, limit=limit, mode=mode, per_project=per_project)
     return {

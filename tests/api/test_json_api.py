@@ -43,6 +43,7 @@ def test_search_returns_hits_with_ids_targets_and_categories(client: TestClient)
         ({"kind": "project"}, lambda h: h["kind"] == "project"),
         ({"unit": "宝丰镇"}, lambda h: "宝丰镇" in h["township"]["label"]),
         ({"unit": "407"}, lambda h: h["township"]["iri"] == BASE + "unit/407"),
+        ({"unit": "unit/058"}, lambda h: h["township"]["id"] == "unit/058"),
         ({"level1": "满意度指标"}, lambda h: h["level1"] == "满意度指标"),
         ({"level2": "成本指标", "kind": "indicator"}, lambda h: h["level2"] == "成本指标"),
         ({"year": 2023}, lambda h: h["year"] == 2023),
