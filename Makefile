@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: quickstart setup browser demo serve lint format test bench bench-quality bench-speed
+.PHONY: quickstart setup browser demo serve lint format test bench bench-quality bench-speed bench-load
 
 quickstart: setup browser demo
 
@@ -43,7 +43,7 @@ test: lint
 
 # Benchmarks, run by hand (not in CI): they use the real model; the speed one embeds 100k texts
 # (about 10 minutes the first time; --reuse keeps the vectors in /tmp for reruns).
-bench: bench-quality bench-speed
+bench: bench-quality bench-speed bench-load
 
 bench-quality:
 	$(BIN)/python bench/quality.py --compare --write
@@ -51,3 +51,7 @@ bench-quality:
 bench-speed:
 	$(BIN)/python bench/speed.py --size 100000 --reuse --out /tmp/jixiao-speed.md
 	$(BIN)/python -m bench.report speed /tmp/jixiao-speed.md
+
+# `jixiao serve` over the samples, 20 clients for 30 s on /api/search, then on /sparql (about 2 minutes).
+bench-load:
+	$(BIN)/python bench/load.py --duration 30 --clients 20 --write

@@ -11,6 +11,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from api import json_api, pages, sparql_routes
@@ -20,6 +21,31 @@ from api.sparql import ProtocolError
 from jixiao.settings import Settings
 from search.encoder import Encoder, EncoderError, load_encoder
 from search.service import QueryError
+
+
+class ErrorBody(BaseModel):
+    """Every error: a message for people, the status for programs."""
+
+    error: str
+    status: int
+    detail: list[Any] | None = None  # the validation problems, for 422
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in (
+        (400, "the request cannot be answered as sent (empty query, unknown filter, SPARQL syntax)"),
+        (401, "SPARQL Update without a token"),
+        (403, "SPARQL Update refused, or SERVICE"),
+        (404, "no such project, indicator or route"),
+        (405, "SPARQL Update by GET"),
+        (406, "no acceptable result format"),
+        (415, "a POST body that is not a SPARQL form, query or update"),
+        (422, "a parameter of the wrong type or out of range"),
+        (500, "the query engine crashed on this query (the service goes on)"),
+        (503, "search not available (no index yet), or the SPARQL time limit"),
+    )
+}
 
 
 def create_app(
@@ -44,6 +70,7 @@ def create_app(
         summary="Budget performance targets: semantic search, a SPARQL 1.1 endpoint, and the web pages",
         version="0.1.0",
         lifespan=lifespan,
+        responses=ERROR_RESPONSES,
     )
     app.add_middleware(
         CORSMiddleware,

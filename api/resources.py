@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from fastapi import HTTPException, Request
 
 from api.catalogue import Catalogue, Ids
+from api.query_process import QueryPool
 from api.sparql import Endpoint, Limits
 from jixiao.settings import Settings
 from jixiao.store import EmbeddedStore, open_store
@@ -17,7 +18,7 @@ from search.index import IndexUnavailable
 from search.service import SearchService
 from search.sync import graph_state, open_service, stale_documents
 
-SPARQL_WORKERS = 4  # queries running at once; more wait their turn (and their time limit runs)
+SPARQL_WORKERS = 2  # query processes (2 cores here); more queries wait for a free one
 
 
 @dataclass
@@ -25,7 +26,8 @@ class Resources:
     settings: Settings
     store: EmbeddedStore
     catalogue: Catalogue
-    endpoint: Endpoint
+    endpoint: Endpoint  # updates, in this process (they need the writable store)
+    queries: QueryPool  # queries, in worker processes
     search: SearchService | None
     search_problem: str | None  # why there is no search (no index yet, another model…)
     index_stale: bool  # the index was built from other versions of the documents
@@ -46,6 +48,7 @@ class Resources:
     def close(self) -> None:
         """Release the store's lock: every holder of the pyoxigraph store lets go before it closes."""
         self.sparql_pool.shutdown(wait=False, cancel_futures=True)
+        self.queries.close()
         del self.catalogue, self.endpoint
         self.store.close()
 
@@ -78,6 +81,7 @@ def open_resources(
         store=store,
         catalogue=Catalogue(store.oxigraph(), ids),
         endpoint=Endpoint(store.oxigraph(), limits),
+        queries=QueryPool(settings.store_dir, limits, SPARQL_WORKERS),
         search=search,
         search_problem=problem,
         index_stale=stale,
