@@ -50,7 +50,8 @@ def search(
     if unit and unit.startswith("unit/"):  # an id from /api/units
         unit = held.catalogue.ids.iri(unit)
     filters = Filters(kind=kind, unit=unit, year=year, level1=level1, level2=level2, target_type=target_type)
-    result = service.search(q, filters, limit=limit, mode=mode, per_project=per_project)
+    with held.search_slots:
+        result = service.search(q, filters, limit=limit, mode=mode, per_project=per_project)
     return {
         "query": q,
         "hits": [_hit(hit, held.catalogue.ids) for hit in result.hits],
