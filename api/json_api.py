@@ -6,13 +6,15 @@ import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
 
 from api.catalogue import Ids, NotFound
 from api.resources import Resources, resources, search_service
 from api.sparql import PREFIXES
 from ontology.cookbook import cookbook
+from search.draft import Drafter, DraftRequest, default_table
 from search.entries import Kind
-from search.service import MAX_QUERY_CHARS, Filters, Hit, Mode, SearchService
+from search.service import MAX_QUERY_CHARS, Filters, Hit, Mode, QueryError, SearchService
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -114,3 +116,29 @@ def examples() -> dict[str, Any]:
             for q in cookbook()
         ],
     }
+
+
+class DraftInput(BaseModel):
+    name: str = Field(min_length=1, max_length=200, description="项目名称 (required)")
+    objective: str = Field(default="", max_length=2000, description="绩效目标 text, optional")
+    amount: float | None = Field(default=None, ge=0, le=1e8, description="预算数 in 万元")
+    unit: str | None = Field(
+        default=None, max_length=200, description="your unit or township: its own projects are not used"
+    )
+    year: int | None = Field(default=None, ge=1900, le=2200)
+
+
+@router.post("/draft", summary="Draft a target table from precedents (起草绩效目标)")
+def draft(held: Held, service: Service, body: DraftInput) -> dict[str, Any]:
+    if not body.name.strip():
+        raise QueryError("a project name is needed / 请填写项目名称")
+    request = DraftRequest(body.name.strip(), body.objective.strip(), body.amount, body.unit, body.year)
+    with held.search_slots:
+        drafted = Drafter(service).draft(request)
+    ids = held.catalogue.ids
+    found = drafted.to_json()
+    for precedent in found["precedents"]:
+        precedent["id"] = ids.id(precedent["iri"])
+    found["table"] = default_table(drafted).to_json()
+    found["warnings"] = [*held.search_warnings(), *found["warnings"]]
+    return found

@@ -1,4 +1,5 @@
-"""The `jixiao` command: ingest, remove, stats, validate, sparql, export, search, similar, reindex, serve."""
+"""The `jixiao` command: ingest, remove, stats, validate, sparql, export, search, similar, reindex,
+draft, serve."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from jixiao.describe import describe
 from jixiao.query_output import union_graph
 from jixiao.settings import Settings, load_settings
 from jixiao.store import EmbeddedStore, StoreError, open_store
+from search.draft import Draft, Drafter, DraftRequest, default_table
 from search.encoder import Encoder, EncoderError, load_encoder
 from search.entries import Kind
 from search.index import IndexUnavailable
@@ -426,6 +428,62 @@ def reindex(data: DataOption = None) -> None:
     store.close()
     if not ok:
         raise typer.Exit(3)
+
+
+@app.command()
+def draft(
+    name: Annotated[str, typer.Option("--name", help="项目名称 of the new project")],
+    objective: Annotated[str, typer.Option(help="its objective (绩效目标), if written")] = "",
+    amount: Annotated[float | None, typer.Option(min=0, help="预算数 in 万元")] = None,
+    unit: Annotated[
+        str | None, typer.Option(help="your unit or township: its own projects are not used")
+    ] = None,
+    year: Annotated[int | None, typer.Option(help="fiscal year")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="the whole draft as JSON")] = False,
+    data: DataOption = None,
+) -> None:
+    """Draft a target table for a new project from what similar projects elsewhere set (起草)."""
+    settings = load_settings(data)
+    service = _service(settings)
+    if not name.strip():
+        err.print("[red]error:[/] --name is empty", highlight=False)
+        raise typer.Exit(2)
+    try:
+        drafted = Drafter(service).draft(DraftRequest(name.strip(), objective.strip(), amount, unit, year))
+    except (QueryError, EncoderError) as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        found = drafted.to_json()
+        found["table"] = default_table(drafted).to_json()
+        sys.stdout.write(json.dumps(found, ensure_ascii=False, indent=1) + "\n")
+        return
+    _print_draft(drafted)
+
+
+def _print_draft(drafted: Draft) -> None:
+    for warning in drafted.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    out.print("[bold]前例 precedents[/]")
+    for p in drafted.precedents:
+        township = p.project.township.label if p.project.township else ""
+        words = "、".join(p.shared_words[:6])
+        out.print(f" {p.rank}. {p.project.label}  [dim]{township} · 共同词 {words}[/]", highlight=False)
+    if drafted.objective:
+        out.print(f"\n[bold]年度总体目标（草稿）[/] {drafted.objective}", highlight=False, soft_wrap=True)
+    out.print("\n[bold]建议指标 proposed indicators[/]")
+    for slot in drafted.slots:
+        level2 = slot.level2.label if slot.level2 else slot.label
+        head = f"{slot.level1.label} › {level2}"
+        if slot.missing:
+            out.print(f" {head}: [red]前例中没有 — 请自行补充[/]", highlight=False)
+            continue
+        out.print(f" {head}", highlight=False)
+        for c in slot.candidates[:3]:
+            value = c.suggestion.raw if c.suggestion else ""
+            used = len({e.precedent for e in c.evidence})
+            adapted = " [yellow](换算)[/]" if c.suggestion and c.suggestion.adaptation else ""
+            out.print(f"   - {c.label}  [bold]{value}[/]{adapted}  [dim]{used} 个前例[/]", highlight=False)
 
 
 # --- service (issue 4) --------------------------------------------------------------------------

@@ -49,6 +49,7 @@ class Entry:
     level2: Ref | None = None
     target: TargetValue | None = None
     tokens: tuple[str, ...] = field(default=(), compare=False)
+    amount: float | None = None  # a project's amount in 万元, as stated (drafting scales cost targets)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -77,4 +78,5 @@ class Entry:
             level2=ref("level2"),
             target=TargetValue(**target) if target else None,
             tokens=tuple(data.get("tokens") or ()),
+            amount=data.get("amount"),
         )

@@ -128,6 +128,7 @@ def read_entries(
             township=unit[1] if unit else None,
             project=Ref(iri, label),
             year=int(row.year) if row.year is not None else None,
+            amount=float(row.amount) if row.amount is not None else None,
         )
         projects.setdefault(iri, project)
 

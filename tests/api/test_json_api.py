@@ -188,3 +188,29 @@ def test_cors_allows_browser_clients(client: TestClient) -> None:
     assert preflight.headers["access-control-allow-origin"] in ("*", "http://yasgui.example")
     answer = client.get("/sparql", params={"query": "ASK {}"}, headers={"Origin": "http://yasgui.example"})
     assert answer.headers["access-control-allow-origin"] == "*"
+
+
+def test_draft_proposes_a_traceable_table(client: TestClient) -> None:
+    body = {
+        "name": "村干部任职补贴",
+        "objective": "保障村干部报酬按时足额发放",
+        "amount": 150,
+        "unit": "宝丰镇",
+    }
+    response = client.post("/api/draft", json=body)
+    assert response.status_code == 200
+    found = response.json()
+    assert found["precedents"] and all(
+        p["township"]["label"] != "平罗县宝丰镇人民政府" for p in found["precedents"]
+    )
+    assert all(p["iri"] == BASE + p["id"] for p in found["precedents"])
+    assert found["coverage"]["required"] == 6 and found["objective"]["draft"] is True
+    assert found["table"]["rows"] and all(row["precedents"] for row in found["table"]["rows"])
+    for slot in found["slots"]:
+        assert all(candidate["evidence"] for candidate in slot["candidates"])
+
+
+@pytest.mark.parametrize("body", [{}, {"name": ""}, {"name": "  "}, {"name": "x", "amount": -1}])
+def test_draft_needs_a_name(client: TestClient, body: dict) -> None:  # type: ignore[type-arg]
+    response = client.post("/api/draft", json=body)
+    assert response.status_code in (400, 422) and response.json()["error"]

@@ -179,3 +179,18 @@ def test_corrupt_index_asks_for_reindex(ingested: Path) -> None:
     code, _, _ = jixiao(ingested, "reindex")
     assert code == 0
     assert_index_matches_graph(ingested)
+
+
+def test_draft_prints_precedents_and_a_table(ingested: Path) -> None:
+    code, out, err = jixiao(
+        ingested, "draft", "--name", "村干部任职补贴", "--amount", "150", "--unit", "宝丰镇"
+    )
+    assert code == 0, err
+    assert "前例 precedents" in out and "门源县浩门镇政府" in out and "满意度指标" in out
+
+
+def test_draft_json(ingested: Path) -> None:
+    code, out, err = jixiao(ingested, "draft", "--name", "村干部任职补贴", "--json")
+    assert code == 0, err
+    found = json.loads(out)
+    assert found["precedents"] and found["table"]["rows"] and found["coverage"]["required"] == 6
