@@ -141,8 +141,11 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # The offending input is not echoed back: it may not even be encodable (a lone surrogate
+        # in a JSON string), and the message says where the problem is.
+        errors = [{k: v for k, v in e.items() if k not in ("input", "ctx", "url")} for e in exc.errors()]
         problems = []
-        for e in exc.errors():
+        for e in errors:
             where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body"))
             problems.append(f"{where}: {e.get('msg')}")
-        return _error(422, "; ".join(problems) or "invalid request", detail=jsonable_encoder(exc.errors()))
+        return _error(422, "; ".join(problems) or "invalid request", detail=jsonable_encoder(errors))

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, Field, field_validator
 
 from api.catalogue import Ids, NotFound
 from api.resources import Resources, resources, search_service
 from api.sparql import PREFIXES
 from ontology.cookbook import cookbook
-from search.draft import Drafter, DraftRequest, default_table
+from search.draft import Drafter, DraftRequest, DraftTable, default_table
+from search.draft_export import TURTLE_MEDIA_TYPE, XLSX_MEDIA_TYPE, attachment, draft_turtle, draft_xlsx
 from search.entries import Kind
 from search.service import MAX_QUERY_CHARS, Filters, Hit, Mode, QueryError, SearchService
 
@@ -142,3 +144,83 @@ def draft(held: Held, service: Service, body: DraftInput) -> dict[str, Any]:
     found["table"] = default_table(drafted).to_json()
     found["warnings"] = [*held.search_warnings(), *found["warnings"]]
     return found
+
+
+# --- export of an accepted draft ---------------------------------------------------------------
+
+_IRI = r"^https?://[^\s<>\"{}|\\^`]+$"  # what Turtle can write between < and >
+
+
+class DraftRowInput(BaseModel):
+    level1: str = Field(min_length=1, max_length=100, description="一级指标, e.g. 产出指标")
+    level2: str = Field(max_length=100, description="二级指标, e.g. 数量指标 (may be empty)")
+    label: str = Field(min_length=1, max_length=500, description="三级指标")
+    raw: str = Field(max_length=500, description="指标值 as it will be filed, e.g. ≥95% (may be empty)")
+    comparator: Literal["≥", "＞", "＝", "＜", "≤"] | None = None
+    number: float | None = Field(default=None, allow_inf_nan=False)
+    unit: str | None = Field(default=None, max_length=50)
+    precedents: list[Annotated[str, Field(max_length=2000, pattern=_IRI)]] = Field(
+        default_factory=list, max_length=200, description="the precedent indicators' IRIs"
+    )
+    adaptation: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("level1", "label")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+
+class DraftTableInput(BaseModel):
+    """A draft table as /api/draft returns it in "table", possibly edited."""
+
+    name: str = Field(min_length=1, max_length=200, description="项目名称 (required)")
+    objective: str = Field(default="", max_length=5000, description="年度目标")
+    amount: float | None = Field(
+        default=None, ge=0, le=1e8, allow_inf_nan=False, description="预算数 in 万元"
+    )
+    unit: str | None = Field(default=None, max_length=200, description="单位名称")
+    year: int | None = Field(default=None, ge=1900, le=2200)
+    rows: list[DraftRowInput] = Field(max_length=500)
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a project name is needed / 请填写项目名称")
+        return value.strip()
+
+
+class ExportFormat(StrEnum):
+    XLSX = "xlsx"
+    TTL = "ttl"
+
+
+_EXPORT_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+@router.post(
+    "/draft/export",
+    summary="A draft table as the budget system's target form (XLSX) or as RDF (Turtle), to download",
+    response_class=Response,
+    responses={200: {"content": {XLSX_MEDIA_TYPE: _EXPORT_BINARY, TURTLE_MEDIA_TYPE: _EXPORT_BINARY}}},
+)
+def draft_export(
+    held: Held,
+    body: DraftTableInput,
+    format: Annotated[
+        ExportFormat, Query(description="xlsx: 项目支出绩效目标表 (the budget system's layout); ttl: RDF")
+    ] = ExportFormat.XLSX,
+) -> Response:
+    """The body is the `table` of POST /api/draft, edited or not. The XLSX has one row per
+    indicator (单位名称 | 项目名称 | 预算数 (万元) | 年度目标 | 一级指标 | 二级指标 | 三级指标 | 指标性质 |
+    指标值 | 度量单位) and a sheet 前例 with each row's precedents; the Turtle is the draft under the
+    ontology, minted under `draft/` and marked `prov:wasGeneratedBy` a `jx:Drafting`."""
+    table = DraftTable.from_json(body.model_dump())
+    if format is ExportFormat.XLSX:
+        content, media_type = draft_xlsx(table), XLSX_MEDIA_TYPE
+    else:
+        content, media_type = draft_turtle(table, held.settings.base_iri).encode("utf-8"), TURTLE_MEDIA_TYPE
+    headers = {"Content-Disposition": attachment(table.name, format.value)}
+    return Response(content, media_type=media_type, headers=headers)

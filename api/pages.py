@@ -23,6 +23,7 @@ PAGES = {
     "/": "index.html",  # 搜索
     "/project": "project.html",  # 项目
     "/indicator": "indicator.html",  # 指标
+    "/draft": "draft.html",  # 起草
     "/query": "sparql.html",  # SPARQL
 }
 

@@ -27,6 +27,7 @@ from jixiao.query_output import union_graph
 from jixiao.settings import Settings, load_settings
 from jixiao.store import EmbeddedStore, StoreError, open_store
 from search.draft import Draft, Drafter, DraftRequest, default_table
+from search.draft_export import draft_turtle, draft_xlsx
 from search.encoder import Encoder, EncoderError, load_encoder
 from search.entries import Kind
 from search.index import IndexUnavailable
@@ -440,6 +441,13 @@ def draft(
     ] = None,
     year: Annotated[int | None, typer.Option(help="fiscal year")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="the whole draft as JSON")] = False,
+    xlsx: Annotated[
+        Path | None,
+        typer.Option("--xlsx", help="write the proposed table as the budget system's target form (XLSX)"),
+    ] = None,
+    ttl: Annotated[
+        Path | None, typer.Option("--ttl", help="write the proposed table as RDF (Turtle), marked as a draft")
+    ] = None,
     data: DataOption = None,
 ) -> None:
     """Draft a target table for a new project from what similar projects elsewhere set (起草)."""
@@ -457,8 +465,26 @@ def draft(
         found = drafted.to_json()
         found["table"] = default_table(drafted).to_json()
         sys.stdout.write(json.dumps(found, ensure_ascii=False, indent=1) + "\n")
-        return
-    _print_draft(drafted)
+    else:
+        _print_draft(drafted)
+    _write_draft_files(drafted, xlsx, ttl, settings.base_iri)
+
+
+def _write_draft_files(drafted: Draft, xlsx: Path | None, ttl: Path | None, base_iri: str) -> None:
+    """The proposed table (each slot's first candidate) as files; where they went goes to stderr."""
+    table = default_table(drafted)
+    try:
+        if xlsx is not None:
+            xlsx.write_bytes(draft_xlsx(table))
+            err.print(
+                f"wrote {xlsx} (XLSX, 项目支出绩效目标表, {len(table.rows)} indicators)", highlight=False
+            )
+        if ttl is not None:
+            ttl.write_text(draft_turtle(table, base_iri), encoding="utf-8")
+            err.print(f"wrote {ttl} (Turtle, marked as a draft)", highlight=False)
+    except OSError as exc:
+        err.print(f"[red]error:[/] cannot write: {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
 
 
 def _print_draft(drafted: Draft) -> None:

@@ -18,6 +18,7 @@ class JX(DefinedNamespace):
     # owl:Class
     BudgetUnit: URIRef  # 预算单位 / budget unit
     DateTarget: URIRef  # 时间指标值 / date target
+    Drafting: URIRef  # 起草 / drafting
     FundingShare: URIRef  # 资金来源份额 / funding share
     Indicator: URIRef  # 三级指标 / performance indicator
     Objective: URIRef  # 绩效目标 / performance objective

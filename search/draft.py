@@ -159,6 +159,7 @@ class SlotProposal:
             "level2": _ref(self.level2),
             "label": self.label,
             "required": self.required,
+            "requirement": self.requirement,
             "missing": self.missing,
             "note": "前例中没有此类指标，请自行补充 / no precedent has one: add it yourself"
             if self.missing

@@ -267,3 +267,61 @@ export function similarListHTML(hits) {
     </li>`;
   })}</ul>`;
 }
+
+// --- posting, downloads (起草 page) ---
+
+/** POST a JSON body and return the Response when it is ok; throws ApiError like getJSON. */
+export async function postJSON(url, body, options = {}) {
+  let response;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(body),
+      ...options,
+    });
+  } catch (err) {
+    if (err && err.name === "AbortError") throw err;
+    throw new ApiError("无法连接服务器，请检查网络或服务是否已启动（network error）", 0);
+  }
+  if (!response.ok) throw await errorFrom(response);
+  return response;
+}
+
+/** The file name a Content-Disposition header gives (filename* first), or null. */
+export function filenameFrom(disposition) {
+  if (!disposition) return null;
+  const star = /filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i.exec(disposition);
+  if (star) {
+    try {
+      return decodeURIComponent(star[2].trim().replace(/^"|"$/g, ""));
+    } catch {
+      /* a malformed encoding: try the plain filename */
+    }
+  }
+  const plain = /filename\s*=\s*("([^"]*)"|[^;]+)/i.exec(disposition);
+  if (!plain) return null;
+  return (plain[2] !== undefined ? plain[2] : plain[1]).trim() || null;
+}
+
+/** Save a Blob as a file through a temporary link (no plugin, works offline). */
+export function saveBlob(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  link.hidden = true;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+// The drafting API's English warnings.
+WARNINGS.push(
+  [/^no similar project found in other townships: nothing to draft from$/, () => "其他乡镇没有相似的项目，无法起草"],
+  [
+    /^no amount given: total-cost targets are shown as the precedents set them$/,
+    () => "没有填写预算数：总成本指标按前例的原值列出，没有换算",
+  ],
+);

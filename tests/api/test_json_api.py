@@ -214,3 +214,9 @@ def test_draft_proposes_a_traceable_table(client: TestClient) -> None:
 def test_draft_needs_a_name(client: TestClient, body: dict) -> None:  # type: ignore[type-arg]
     response = client.post("/api/draft", json=body)
     assert response.status_code in (400, 422) and response.json()["error"]
+
+
+def test_a_lone_surrogate_is_a_422_not_a_crash(client: TestClient) -> None:
+    body = '{"name": "\\ud800村干部"}'  # valid JSON text, not valid Unicode
+    response = client.post("/api/draft", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 422 and "name" in response.json()["error"]

@@ -39,6 +39,7 @@ CLASSES = [
     "UnparsedTarget",
     "SourceDocument",
     "SourceLocation",
+    "Drafting",
 ]
 OBJECT_PROPERTIES = [
     "unit",
@@ -169,6 +170,7 @@ def test_every_class_and_property_has_zh_and_en_labels_and_an_en_comment(jixiao:
         (JX.UnparsedTarget, JX.Target),
         (JX.SourceDocument, PROV.Entity),
         (JX.SourceLocation, PROV.Entity),
+        (JX.Drafting, PROV.Activity),
     ],
 )
 def test_subclass_axioms(jixiao: rdflib.Graph, term: URIRef, parent: URIRef) -> None:

@@ -1,0 +1,358 @@
+"""A drafted table (DraftTable) as files: the budget system's target form (XLSX) and RDF (Turtle).
+
+`draft_xlsx(table)` writes the layout of the 预算管理一体化系统 export, one row per indicator:
+
+    单位名称 | 项目名称 | 预算数 | 年度目标 | 一级指标 | 二级指标 | 三级指标 | 指标性质 | 指标值 | 度量单位
+
+with the project cells on the project's first row only, merged down over its rows, as the system
+does. A second sheet, 前例, says that the table is a draft and lists, per indicator, the value as
+written and the precedent indicators it came from.
+
+`draft_turtle(table, base_iri)` writes the same draft under the ontology, as ingest would write a
+filed table (same classes, same target typing, same IRI scheme), but minted under
+`{base}draft/…` so that a draft never collides with an ingested project, and marked as a draft:
+the project, its objective, its indicators and its unit are `prov:wasGeneratedBy` a `jx:Drafting`
+activity, and every indicator is `prov:wasDerivedFrom` the precedents' indicators.
+
+Both read a row's target the same way (`row_target`): the raw text, typed by ingest's parser; the
+row's comparator/number/unit only when the raw text does not parse and they were given.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from openpyxl import Workbook  # type: ignore[import-untyped]
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
+from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV
+
+from ingest import categories
+from ingest.graph import SourceInfo, _Builder, decimal_literal
+from ingest.iri import IriMinter, normalize_key, short_hash
+from ingest.records import Comparator, Document, Target, TargetKind, Unit
+from ingest.target import parse_target
+from ontology import bind_prefixes
+from ontology.namespace import JX, JXCAT
+from search.draft import DraftTable, TableRow
+from search.texts import category_by_label
+
+HEADER = (
+    "单位名称",
+    "项目名称",
+    "预算数",
+    "年度目标",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "指标性质",
+    "指标值",
+    "度量单位",
+)
+FORM_SHEET = "项目支出绩效目标表"
+PRECEDENT_SHEET = "前例"
+PRECEDENT_HEADER = ("序号", "一级指标", "二级指标", "三级指标", "指标值原文", "调整说明", "前例指标")
+DRAFT_NOTE = (
+    "草稿：本表由 jixiao 依据前例（其他单位类似项目已填报的指标）生成，尚未申报，请逐项核对、修改后再填报。"
+    " / Draft generated from precedents (what similar projects elsewhere filed); not filed."
+)
+NO_PRECEDENT = "（无前例：自行添加）"  # a row the drafter added: no precedent indicator
+QUALITATIVE = "定性"  # 指标性质 of a qualitative target, as the budget systems write it
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TURTLE_MEDIA_TYPE = "text/turtle"
+
+_WIDTHS = {"A": 20, "B": 26, "C": 12, "D": 44, "E": 12, "F": 18, "G": 30, "H": 9, "I": 14, "J": 10}
+_PRECEDENT_WIDTHS = {"A": 6, "B": 12, "C": 18, "D": 30, "E": 16, "F": 40, "G": 90}
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_AMOUNT_FORMAT = "#,##0.00####"
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")  # lone surrogates and non-characters
+_FILENAME_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+
+
+# --- a row's target ----------------------------------------------------------------------------
+
+
+def row_target(row: TableRow) -> Target:
+    """The row's target as ingest would type its value: `row.raw` is what will be filed.
+
+    The row's own comparator/number/unit are used only when the raw text does not parse and a
+    number was given (a value typed into the number field with no text): they are what the
+    drafter's suggestion was parsed into, so for an unedited row both agree.
+    """
+    parsed = parse_target(row.raw)
+    if parsed.kind is not TargetKind.UNPARSED or row.number is None:
+        return parsed
+    try:
+        comparator = Comparator(row.comparator) if row.comparator else Comparator.NONE
+    except ValueError:
+        comparator = Comparator.NONE
+    unit = None
+    if row.unit:
+        numerator, *per = row.unit.split("/")
+        unit = Unit(row.unit, numerator, tuple(per))
+    return Target(
+        raw=row.raw,
+        kind=TargetKind.QUANTITATIVE,
+        comparator=comparator,
+        value=Decimal(repr(row.number)),
+        unit=unit,
+    )
+
+
+@dataclass(frozen=True)
+class FormValue:
+    """What the form's last three columns hold for one row."""
+
+    nature: str  # 指标性质: ≥ ≤ ＝ ＞ ＜ for a number, 定性 for a word, "" otherwise
+    value: int | float | str  # 指标值: the number when quantitative, else the value as written
+    unit: str  # 度量单位
+
+
+def form_value(row: TableRow) -> FormValue:
+    """A quantitative target splits into sign, number and unit (a bare number has no sign: the
+    form's 指标性质 then stays empty rather than guessing ＝); a qualitative one is 定性 with its
+    text; a date or anything else keeps its text, with no 指标性质 (the systems have none for it)."""
+    target = row_target(row)
+    if target.kind is TargetKind.QUANTITATIVE and target.value is not None:
+        sign = "" if target.comparator in (None, Comparator.NONE) else str(target.comparator)
+        return FormValue(sign, _number(target.value), target.unit.text if target.unit else "")
+    if target.kind is TargetKind.QUALITATIVE:
+        return FormValue(QUALITATIVE, row.raw.strip(), "")
+    return FormValue("", row.raw.strip(), "")
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+# --- XLSX ----------------------------------------------------------------------------------------
+
+
+def _text(value: str | None) -> str | None:
+    """A cell's text: None for nothing, without the control characters XLSX cannot hold."""
+    if value is None:
+        return None
+    cleaned = _NOT_XML.sub("", ILLEGAL_CHARACTERS_RE.sub("", value))
+    return cleaned if cleaned.strip() else None
+
+
+def draft_xlsx(table: DraftTable) -> bytes:
+    """The table in the budget system's target-form layout; see the module docstring."""
+    workbook = Workbook()
+    form = workbook.active
+    form.title = FORM_SHEET
+    form.append(HEADER)
+    project: list[str | float | None] = [
+        _text(table.unit),
+        _text(table.name),
+        # In 元, as the budget system's export states amounts (domain notes): a reader of that
+        # layout takes it back unchanged. The draft itself keeps 万元 (jx:amountWanYuan).
+        round(table.amount * 10_000, 2) if table.amount is not None else None,
+        _text(table.objective),
+    ]
+    # A project with no indicator still gets its row.
+    rows: list[TableRow | None] = list(table.rows) or [None]
+    for position, row in enumerate(rows):
+        cells: list[str | int | float | None] = list(project) if position == 0 else [None] * 4
+        if row is not None:
+            value = form_value(row)
+            shown = value.value if not isinstance(value.value, str) else _text(value.value)
+            cells += [_text(row.level1), _text(row.level2), _text(row.label), value.nature or None, shown]
+            cells.append(_text(value.unit))
+        form.append(cells)
+    last = len(rows) + 1
+    if len(rows) > 1:
+        for column in range(1, 5):
+            form.merge_cells(start_row=2, end_row=last, start_column=column, end_column=column)
+    _style_form(form, last)
+    _precedents_sheet(workbook.create_sheet(PRECEDENT_SHEET), table)
+    workbook.properties.title = f"{_text(table.name) or ''} 绩效目标草稿"
+    workbook.properties.subject = "项目支出绩效目标表（草稿）"
+    workbook.properties.keywords = "草稿 draft"
+    workbook.properties.creator = "jixiao"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _style_form(form: Any, last: int) -> None:
+    bold = Font(bold=True)
+    for cell in form[1]:
+        cell.font = bold
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for letter, width in _WIDTHS.items():
+        form.column_dimensions[letter].width = width
+    for line in form.iter_rows(min_row=2, max_row=last):
+        for column, cell in enumerate(line, start=1):
+            cell.alignment = Alignment(vertical="center", wrap_text=column in (1, 2, 4, 7))
+    form["C2"].number_format = _AMOUNT_FORMAT
+    form.freeze_panes = "A2"
+
+
+def _precedents_sheet(sheet: Any, table: DraftTable) -> None:
+    year = str(table.year) if table.year else "未填 / not given"
+    sheet.append([DRAFT_NOTE])
+    sheet.append([f"项目名称：{_text(table.name) or ''}；预算年度：{year}；预算数单位：元"])
+    sheet.append([])
+    sheet.append(PRECEDENT_HEADER)
+    for position, row in enumerate(table.rows, start=1):
+        head = [position, _text(row.level1), _text(row.level2), _text(row.label), _text(row.raw)]
+        head.append(_text(row.adaptation))
+        for iri in row.precedents or [NO_PRECEDENT]:
+            sheet.append([*head, _text(iri)])
+    sheet["A1"].font = Font(bold=True, color="C00000")
+    for cell in sheet[4]:
+        cell.font = Font(bold=True)
+        cell.fill = _HEADER_FILL
+    for letter, width in _PRECEDENT_WIDTHS.items():
+        sheet.column_dimensions[letter].width = width
+
+
+# --- RDF ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DraftIris:
+    project: URIRef
+    project_key: str  # the natural key its hash was computed from, as ingest keeps it
+    unit: URIRef | None  # None when the table names no unit
+    unit_key: str
+
+
+def draft_iris(table: DraftTable, base_iri: str) -> DraftIris:
+    """Where a draft's project and unit live: under `{base}draft/`.
+
+    The path mirrors an ingested project's (`project/{unitkey}/{year}/{hash(name)}`), so the same
+    name, year and unit always give the same draft IRI, and `draft/` keeps it apart from them.
+    """
+    base = (base_iri if base_iri.endswith(("/", "#")) else base_iri + "/") + "draft/"
+    unit_name = (table.unit or "").strip()
+    unit_key = "n-" + short_hash(normalize_key(unit_name)) if unit_name else "na"
+    year = str(table.year) if table.year else "na"
+    project = URIRef(f"{base}project/{quote(unit_key)}/{year}/{short_hash(normalize_key(table.name))}")
+    unit = URIRef(f"{base}unit/{quote(unit_key)}") if unit_name else None
+    return DraftIris(project, f"{unit_key}/{year}/{normalize_key(table.name)}", unit, unit_key)
+
+
+def row_category(row: TableRow) -> URIRef | None:
+    """The category concept of a row: its level-2 label, else (decorated labels) ingest's resolver,
+    else its level-1 label alone (a table that gives only a level 1)."""
+    found = category_by_label(row.level2, 2) if row.level2.strip() else None
+    if found is None:
+        resolved = categories.resolve(row.level1, row.level2)
+        found = str(JXCAT[resolved.level2]) if resolved else None
+    if found is None and row.level1.strip():
+        found = category_by_label(row.level1, 1)
+    return URIRef(found) if found else None
+
+
+def precedent_project(indicator: str) -> str | None:
+    """The project of a precedent indicator: indicator IRIs are `{project}/indicator/…`."""
+    project, marker, _rest = indicator.rpartition("/indicator/")
+    return project if marker and project else None
+
+
+def draft_graph(table: DraftTable, base_iri: str) -> Graph:
+    """The draft under the ontology; see the module docstring."""
+    graph = Graph()
+    bind_prefixes(graph)
+    graph.bind("prov", PROV)
+    graph.bind("dcterms", DCTERMS)
+    zh = "zh"
+    iris = draft_iris(table, base_iri)
+    project, unit = iris.project, iris.unit
+    activity = URIRef(f"{project}/drafting")
+    precedents = list(dict.fromkeys(p for row in table.rows for p in row.precedents))
+    projects = list(dict.fromkeys(p for p in map(precedent_project, precedents) if p))
+
+    graph.add((activity, RDF.type, PROV.Activity))
+    graph.add((activity, RDF.type, JX.Drafting))
+    graph.add((activity, RDFS.label, Literal(f"起草：{table.name}（草稿）", lang=zh)))
+    for used in projects:
+        graph.add((activity, PROV.used, URIRef(used)))
+
+    graph.add((project, RDF.type, JX.Project))
+    graph.add((project, RDFS.label, Literal(table.name, lang=zh)))
+    graph.add((project, JX.naturalKey, Literal(iris.project_key)))
+    graph.add((project, PROV.wasGeneratedBy, activity))
+    for used in projects:
+        graph.add((project, PROV.wasDerivedFrom, URIRef(used)))
+    if table.year:
+        graph.add((project, JX.fiscalYear, Literal(table.year)))
+    if table.amount is not None:
+        wan = Decimal(repr(table.amount))
+        graph.add((project, JX.amountWanYuan, decimal_literal(wan)))
+        graph.add((project, JX.amount, decimal_literal(wan * 10000)))
+    if unit is not None and table.unit is not None:
+        graph.add((project, JX.unit, unit))
+        graph.add((unit, RDF.type, JX.BudgetUnit))
+        graph.add((unit, RDFS.label, Literal(table.unit.strip(), lang=zh)))
+        graph.add((unit, JX.naturalKey, Literal(iris.unit_key)))
+        graph.add((unit, PROV.wasGeneratedBy, activity))
+    if table.objective.strip():
+        objective = IriMinter.objective(project, None)
+        graph.add((project, JX.hasObjective, objective))
+        graph.add((objective, RDF.type, JX.Objective))
+        graph.add((objective, RDF.type, JX.OverallObjective))
+        graph.add((objective, DCTERMS.description, Literal(table.objective, lang=zh)))
+        graph.add((objective, JX.ordinal, Literal(1)))
+        graph.add((objective, PROV.wasGeneratedBy, activity))
+
+    # Targets are typed by ingest's own code, so a draft's target is what ingesting it would give.
+    source = SourceInfo("draft", "", "draft", datetime(1970, 1, 1))  # unused by target typing
+    targets = _Builder(Document(layout="draft"), source, IriMinter(base_iri))
+    seen: Counter[tuple[str, str]] = Counter()
+    for position, row in enumerate(table.rows, start=1):
+        category = row_category(row)
+        concept = str(category).rsplit("/", 1)[-1] if category is not None else "uncategorised"
+        seen[(concept, normalize_key(row.label))] += 1
+        occurrence = seen[(concept, normalize_key(row.label))]
+        indicator = IriMinter.indicator(project, concept, row.label, occurrence)
+        graph.add((project, JX.hasIndicator, indicator))
+        graph.add((indicator, RDF.type, JX.Indicator))
+        graph.add((indicator, RDFS.label, Literal(row.label, lang=zh)))
+        if category is not None:
+            graph.add((indicator, JX.category, category))
+        if row.level1.strip():
+            graph.add((indicator, JX.level1Label, Literal(row.level1, lang=zh)))
+        if row.level2.strip():
+            graph.add((indicator, JX.level2Label, Literal(row.level2, lang=zh)))
+        graph.add((indicator, JX.ordinal, Literal(position)))
+        graph.add((indicator, JX.naturalKey, Literal(f"{concept}/{normalize_key(row.label)}#{occurrence}")))
+        graph.add((indicator, PROV.wasGeneratedBy, activity))
+        for precedent in dict.fromkeys(row.precedents):
+            graph.add((indicator, PROV.wasDerivedFrom, URIRef(precedent)))
+        target = IriMinter.target(indicator)
+        graph.add((indicator, JX.target, target))
+        targets.target(target, row_target(row))
+        if row.adaptation:
+            graph.add((target, RDFS.comment, Literal(row.adaptation)))
+    graph += targets.graph
+    return graph
+
+
+def draft_turtle(table: DraftTable, base_iri: str) -> str:
+    """The draft as Turtle, with a comment saying that it is one."""
+    note = "# 绩效目标草稿 (draft), generated by jixiao from precedents: not a filed table.\n"
+    return note + draft_graph(table, base_iri).serialize(format="turtle")
+
+
+# --- file names -----------------------------------------------------------------------------------
+
+
+def attachment(name: str, suffix: str) -> str:
+    """A Content-Disposition for `<project name>-绩效目标草稿.<suffix>`, with `draft.<suffix>` for
+    clients that do not read RFC 5987 `filename*`."""
+    stem = _FILENAME_UNSAFE.sub("_", unicodedata.normalize("NFC", name)).strip(" ._")[:80] or "draft"
+    encoded = quote(f"{stem}-绩效目标草稿.{suffix}", safe="")
+    return f"attachment; filename=\"draft.{suffix}\"; filename*=UTF-8''{encoded}"
