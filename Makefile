@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: quickstart setup browser demo serve lint format test bench bench-quality bench-speed bench-load
+.PHONY: quickstart setup browser demo serve lint format test bench bench-quality bench-speed bench-load bench-draft
 
 quickstart: setup browser demo
 
@@ -43,7 +43,7 @@ test: lint
 
 # Benchmarks, run by hand (not in CI): they use the real model; the speed one embeds 100k texts
 # (about 10 minutes the first time; --reuse keeps the vectors in /tmp for reruns).
-bench: bench-quality bench-speed bench-load
+bench: bench-quality bench-speed bench-load bench-draft
 
 bench-quality:
 	$(BIN)/python bench/quality.py --compare --write
@@ -55,3 +55,7 @@ bench-speed:
 # `jixiao serve` over the samples, 20 clients for 30 s on /api/search, then on /sparql (about 2 minutes).
 bench-load:
 	$(BIN)/python bench/load.py --duration 30 --clients 20 --write
+
+# Leave-one-out drafting over the samples in a temp data dir (about a minute).
+bench-draft:
+	$(BIN)/python bench/draft_eval.py --write

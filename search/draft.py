@@ -48,6 +48,23 @@ LEVEL1_ORDER = [CAT + "output", CAT + "cost", CAT + "effect", CAT + "satisfactio
 COST = {CAT + "outputCost", CAT + "cost", CAT + "economicCost", CAT + "socialCost", CAT + "ecologicalCost"}
 
 PRECEDENTS = 8  # precedents shown and drawn from
+# Words nearly every project name has: sharing only these says nothing about being alike
+# (bench/RESULTS.md, draft: 武装工作经费's precedents shared only 工作/经费 and proposed grid rows).
+GENERIC_WORDS = {
+    "工作",
+    "经费",
+    "工作经费",
+    "项目",
+    "资金",
+    "补助",
+    "补贴",
+    "乡镇",
+    "专项",
+    "支出",
+    "保障",
+    "发放",
+}
+_MARKUP = re.compile(r"[$\\{}]")  # OCR'd LaTeX in a source value: $\geq 95\%$
 CANDIDATES = 5  # candidates per level-2 category
 _SENTENCE = re.compile(r"[^。；;！!？?]+[。；;！!？?]?")
 _PUNCT = re.compile(r"[\s\W_]+")
@@ -106,6 +123,7 @@ class Suggestion:
     unit: str | None
     raw: str  # the value as a precedent wrote it, or the adapted value
     adaptation: str | None = None  # how it was changed, in words, when it was
+    warning: str | None = None  # why it needs checking (a money value above the budget)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -114,6 +132,7 @@ class Suggestion:
             "unit": self.unit,
             "raw": self.raw,
             "adaptation": self.adaptation,
+            "warning": self.warning,
         }
 
 
@@ -220,6 +239,11 @@ class Drafter:
         warnings: list[str] = []
         if not precedents:
             warnings.append("no similar project found in other townships: nothing to draft from")
+        elif not set(precedents[0].shared_words) - GENERIC_WORDS:
+            warnings.append(
+                "the closest precedents share only generic words with this project (工作, 经费…):"
+                " they may be about something else; check every proposed indicator"
+            )
         if request.amount is None:
             warnings.append("no amount given: total-cost targets are shown as the precedents set them")
         slots = self._slots(precedents, request)
@@ -431,8 +455,36 @@ def _suggest(
     target = best.target
     assert target is not None and best.project is not None
     suggestion = Suggestion(target.comparator, target.number, target.unit, " ".join(target.raw.split()))
+    if _MARKUP.search(target.raw) and target.number is not None:
+        # The value was typed (or OCR'd) as LaTeX; file it as parsed, and say so.
+        written = f"{target.comparator or ''}{_number(target.number)}{target.unit or ''}"
+        suggestion = Suggestion(
+            target.comparator,
+            target.number,
+            target.unit,
+            written,
+            f"原文 {target.raw.strip()}，按解析结果书写",
+        )
     precedent = projects.get(best.project.iri)
-    return _adapt(suggestion, target, precedent, request)
+    suggestion = _adapt(suggestion, target, precedent, request)
+    return _check_amount(suggestion, request, precedent)
+
+
+def _check_amount(suggestion: Suggestion, request: DraftRequest, precedent: Entry | None) -> Suggestion:
+    """A money total larger than the project it is for is flagged, not silently proposed."""
+    unit = suggestion.unit or ""
+    if suggestion.number is None or unit.split("/")[0] not in ("元", "万元") or suggestion.adaptation:
+        return suggestion
+    budget = request.amount if request.amount is not None else (precedent.amount if precedent else None)
+    if budget is None:
+        return suggestion
+    in_wan = suggestion.number / 10_000 if unit.startswith("元") else suggestion.number
+    if in_wan <= budget * 1.001:
+        return suggestion
+    whose = "本项目" if request.amount is not None else "前例项目"
+    note = f"金额 {suggestion.raw} 大于{whose}预算 {_number(budget)}万元，请核实"
+    suggestion.warning = note + " / larger than the project's amount"
+    return suggestion
 
 
 def _adapt(

@@ -206,11 +206,21 @@ function objectiveHTML(data, request, base) {
 // --- rendering: the proposed table ---
 
 function adaptationHTML(candidate) {
-  const adaptation = candidate.target && candidate.target.adaptation;
-  if (!adaptation) return "";
-  const [zh] = adaptation.split(" / ");
-  return html`<span class="adapted" title="${adaptation}"><span class="badge adapted-badge">已按金额换算</span>
-    <span class="adapted-note">${zh}</span></span>`;
+  const target = candidate.target || {};
+  const parts = [];
+  if (target.adaptation) {
+    const [zh] = target.adaptation.split(" / ");
+    // Either the total cost scaled to the new amount, or a LaTeX value written out as parsed.
+    const label = target.adaptation.startsWith("原文") ? "已规范书写" : "已按金额换算";
+    parts.push(html`<span class="adapted" title="${target.adaptation}"><span class="badge adapted-badge">${label}</span>
+    <span class="adapted-note">${zh}</span></span>`);
+  }
+  if (target.warning) {
+    const [zh] = target.warning.split(" / ");
+    parts.push(html`<span class="adapted check" title="${target.warning}"><span class="badge check-badge">请核实</span>
+    <span class="adapted-note">${zh}</span></span>`);
+  }
+  return parts;
 }
 
 function candidateRowHTML(row) {

@@ -5,15 +5,19 @@ from __future__ import annotations
 import pytest
 
 from search.draft import (
+    GENERIC_WORDS,
     Draft,
     Drafter,
     DraftRequest,
     DraftTable,
     Precedent,
+    Suggestion,
     _adapt,
+    _check_amount,
+    _suggest,
     default_table,
 )
-from search.entries import Entry, Kind, TargetValue
+from search.entries import Entry, Kind, Ref, TargetValue
 from search.service import SearchService
 
 BAOFENG = "https://w3id.org/jixiao/id/unit/058"
@@ -136,3 +140,47 @@ def test_default_table_round_trips(drafted: Draft) -> None:
     assert len(table.rows) == len([s for s in drafted.slots if s.candidates])
     assert all(row.precedents for row in table.rows)
     assert DraftTable.from_json(table.to_json()) == table
+
+
+def test_latex_values_are_filed_as_parsed_and_say_so() -> None:
+    latex = TargetValue("$\\geq 95\\%$", "quantitative", "≥", 95.0, "%")
+    member = Entry(
+        "urn:i",
+        Kind.INDICATOR,
+        "满意度",
+        "满意度",
+        "urn:g",
+        None,
+        None,
+        Ref("urn:p", "p"),
+        2023,
+        target=latex,
+    )
+    suggestion = _suggest([member], {"urn:p": 1.0}, {}, DraftRequest("新项目"))
+    assert suggestion is not None and suggestion.raw == "≥95%"
+    assert suggestion.adaptation is not None and "$\\geq 95\\%$" in suggestion.adaptation
+
+
+@pytest.mark.parametrize(
+    ("raw", "number", "unit", "amount", "flagged"),
+    [
+        ("2838385元/年", 2838385.0, "元/年", 6.59, True),  # 283.8万 a year for a 6.59万 project
+        ("138.02元", 138.02, "元", 10.56, False),
+        ("48.58万元", 48.58, "万元", 30.0, True),
+        ("48.58万元", 48.58, "万元", 50.0, False),
+        ("≥95%", 95.0, "%", 1.0, False),
+    ],
+)
+def test_money_above_the_budget_is_flagged(
+    raw: str, number: float, unit: str, amount: float, flagged: bool
+) -> None:
+    checked = _check_amount(Suggestion(None, number, unit, raw), DraftRequest("新项目", amount=amount), None)
+    assert (checked.warning is not None) is flagged
+
+
+def test_precedents_sharing_only_generic_words_are_warned_about(service: SearchService) -> None:
+    generic = Drafter(service).draft(DraftRequest("武装工作经费", unit="浩门镇"))
+    assert generic.precedents and not set(generic.precedents[0].shared_words) - GENERIC_WORDS
+    assert any("generic words" in w for w in generic.warnings)
+    specific = Drafter(service).draft(DraftRequest("村干部任职补贴", unit="浩门镇"))
+    assert not any("generic words" in w for w in specific.warnings)
