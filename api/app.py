@@ -81,7 +81,7 @@ def create_app(
     )
     app.include_router(json_api.router)
     app.include_router(sparql_routes.router)
-    app.include_router(pages.router)
+    app.include_router(pages.router())
     pages.mount_assets(app)
 
     @app.get("/health", tags=["service"], summary="Liveness and what is loaded")

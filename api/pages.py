@@ -1,42 +1,69 @@
-"""The web pages: static HTML, CSS and JavaScript from `api/static`, all local (intranets are offline).
+"""The web pages: one layout (head, header with the nav, footer) around each page's own content,
+with JavaScript, CSS and icons from `api/static`, all local (intranets are offline).
 
-The pages are plain files that call the JSON API and /sparql; there is no template rendering,
-so what a page shows is exactly what the API returns.
+There is no data in the HTML: each page's script calls the JSON API and /sparql, so what a page
+shows is exactly what the API returns. The layout is filled once, when the app is made.
 """
 
 from __future__ import annotations
 
 import mimetypes
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from string import Template
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 STATIC = Path(__file__).resolve().parent / "static"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 NO_CACHE = {"Cache-Control": "no-cache"}  # pages change with every release; assets are small
 
-router = APIRouter(include_in_schema=False)
 
-PAGES = {
-    "/": "index.html",  # 搜索
-    "/project": "project.html",  # 项目
-    "/indicator": "indicator.html",  # 指标
-    "/draft": "draft.html",  # 起草
-    "/query": "sparql.html",  # SPARQL
-}
+@dataclass(frozen=True)
+class Page:
+    path: str
+    content: str  # templates/<content>: what goes inside <main>
+    title: str
+    script: str  # static/<script>
+    nav: str | None = None  # its entry in the header's nav, if it has one
 
 
-def _page(file_name: str) -> Callable[[], FileResponse]:
-    def serve() -> FileResponse:
-        return FileResponse(STATIC / file_name, media_type="text/html; charset=utf-8", headers=NO_CACHE)
+PAGES = [
+    Page("/", "index.html", "搜索", "search.js", "搜索 <small>Search</small>"),
+    Page("/draft", "draft.html", "起草", "draft.js", "起草 <small>Draft</small>"),
+    Page("/query", "sparql.html", "SPARQL 查询", "sparql.js", "SPARQL <small>查询</small>"),
+    Page("/project", "project.html", "项目", "project.js"),
+    Page("/indicator", "indicator.html", "指标", "indicator.js"),
+]
+
+
+def render(page: Page) -> str:
+    links = []
+    for other in PAGES:
+        if other.nav is not None:
+            current = ' aria-current="page"' if other is page else ""
+            links.append(f'        <a href="{other.path}"{current}>{other.nav}</a>')
+    content = (TEMPLATES / page.content).read_text(encoding="utf-8").rstrip("\n")
+    layout = Template((TEMPLATES / "layout.html").read_text(encoding="utf-8"))
+    main = "\n".join(f"    {line}" if line else line for line in content.splitlines())
+    return layout.substitute(title=page.title, script=page.script, nav="\n".join(links), main=main)
+
+
+def router() -> APIRouter:
+    pages = APIRouter(include_in_schema=False)
+    for page in PAGES:
+        pages.add_api_route(page.path, _serve(render(page)), methods=["GET"])
+    return pages
+
+
+def _serve(body: str) -> Callable[[], HTMLResponse]:
+    def serve() -> HTMLResponse:
+        return HTMLResponse(body, headers=NO_CACHE)
 
     return serve
-
-
-for _path, _file in PAGES.items():
-    router.add_api_route(_path, _page(_file), methods=["GET"])
 
 
 def mount_assets(app: FastAPI) -> None:

@@ -233,6 +233,18 @@ export function amountHTML(wan, yuan) {
   return html`<span class="amount">${formatNumber(w, 4)} 万元</span> <small>（${formatNumber(y, 2)} 元）</small>`;
 }
 
+/** One fact of a <dl> (项目金额, 乡镇 …); nothing when the value is missing. */
+export function fact(label, value) {
+  if (value === null || value === undefined || value === "") return "";
+  return html`<div><dt>${label}</dt><dd>${value}</dd></div>`;
+}
+
+/** A unit as 平罗县宝丰镇人民政府（058）. */
+export function unitText(unit) {
+  if (!unit) return "";
+  return unit.code ? `${unit.label}（${unit.code}）` : unit.label;
+}
+
 export function sourceText(source) {
   if (!source) return "";
   const file = source.file || idOf(source.document);

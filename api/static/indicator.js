@@ -5,6 +5,7 @@ import {
   TARGET_TYPES,
   comparatorText,
   errorHTML,
+  fact,
   formatNumber,
   getJSON,
   html,
@@ -19,22 +20,13 @@ import {
   similarListHTML,
   sourceText,
   targetValue,
+  unitText,
   warningsHTML,
 } from "/static/app.js";
 
 const page = document.getElementById("page");
 const crumbs = document.getElementById("crumbs");
 const SEP = raw('<span class="sep" aria-hidden="true">›</span>');
-
-function fact(label, value) {
-  if (value === null || value === undefined || value === "") return "";
-  return html`<div><dt>${label}</dt><dd>${value}</dd></div>`;
-}
-
-function unitText(unit) {
-  if (!unit) return "";
-  return unit.code ? `${unit.label}（${unit.code}）` : unit.label;
-}
 
 function targetHTML(t) {
   if (!t) return html`<div class="panel"><p class="hint">这个指标没有填写指标值。</p></div>`;

@@ -4,6 +4,7 @@ import {
   TARGET_TYPES,
   amountHTML,
   errorHTML,
+  fact,
   getJSON,
   html,
   indicatorURL,
@@ -16,22 +17,13 @@ import {
   similarListHTML,
   sourceText,
   targetValue,
+  unitText,
   warningsHTML,
 } from "/static/app.js";
 
 const page = document.getElementById("page");
 const crumbs = document.getElementById("crumbs");
 const SEP = raw('<span class="sep" aria-hidden="true">›</span>');
-
-function fact(label, value) {
-  if (value === null || value === undefined || value === "") return "";
-  return html`<div><dt>${label}</dt><dd>${value}</dd></div>`;
-}
-
-function unitText(unit) {
-  if (!unit) return "";
-  return unit.code ? `${unit.label}（${unit.code}）` : unit.label;
-}
 
 function targetCell(target) {
   if (!target) return html`<span class="hint">—</span>`;

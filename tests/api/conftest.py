@@ -14,6 +14,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
 from api.app import create_app
 from ingest.iri import IriMinter
@@ -21,6 +22,7 @@ from ingest.pipeline import ingest_file
 from jixiao.settings import Settings
 from jixiao.store import open_store
 from search.sync import sync
+from tests.api.browser import CHROMIUM, MISSING, Opener, Visit
 from tests.conftest import FORM_LINES, PARAGRAPH_TABLE
 from tests.fakes import FakeEncoder
 
@@ -91,3 +93,39 @@ def live_server(sample_data: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     shutil.copytree(sample_data, data)
     with LiveServer(make_app(data)) as server:
         yield server
+
+
+# --- the browser (tests/api/browser.py) -----------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(MISSING)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--headless=new", "--no-sandbox"]
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture()
+def visit(browser: Browser, live_server: LiveServer, tmp_path: Path) -> Iterator[Opener]:
+    """`visit(LAPTOP)` or `visit(PHONE)`: a fresh tab at that size; closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def open_at(viewport: dict[str, int]) -> Visit:
+        context = browser.new_context(
+            viewport={"width": viewport["width"], "height": viewport["height"]},
+            locale="zh-CN",
+            accept_downloads=True,
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        tag = "phone" if viewport["width"] < 600 else "laptop"
+        return Visit(context, live_server.url, tmp_path, tag)
+
+    yield open_at
+    for context in contexts:
+        context.close()

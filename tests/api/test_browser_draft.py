@@ -1,6 +1,6 @@
 """The 起草 page (/draft) in a real browser: Debian's chromium driven by Playwright over the live test server.
 
-Same conventions as test_browser.py (whose Visit helper this reuses): screenshots under tmp_path,
+Same harness as test_browser.py (tests/api/browser.py): screenshots under tmp_path,
 copied to /tmp/jixiao-shots/, at laptop (1366×768) and phone (375×800) width; every request must
 stay on 127.0.0.1; a missing chromium is a skip, or a failure when JIXIAO_REQUIRE_BROWSER=1.
 """
@@ -9,23 +9,19 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.request import urlopen
 
 import openpyxl
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, expect, sync_playwright
+from playwright.sync_api import Locator, Page, Route, expect
 
+from tests.api.browser import LAPTOP, PHONE, Opener, needs_chromium, query_of
 from tests.api.conftest import LiveServer
-from tests.api.test_browser import CHROMIUM, LAPTOP, MISSING, PHONE, Opener, Visit, query_of
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists() and os.environ.get("JIXIAO_REQUIRE_BROWSER") != "1", reason=MISSING
-)
+pytestmark = needs_chromium
 
 NAME = "村干部任职补贴"
 EXPORT = "/api/draft/export"
@@ -41,38 +37,6 @@ HEADER = [
     "指标值",
     "度量单位",
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(MISSING)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--headless=new", "--no-sandbox"]
-        )
-        yield launched
-        launched.close()
-
-
-@pytest.fixture()
-def visit(browser: Browser, live_server: LiveServer, tmp_path: Path) -> Iterator[Opener]:
-    """`visit(LAPTOP)` or `visit(PHONE)`: a fresh tab at that size; closed after the test."""
-    contexts: list[BrowserContext] = []
-
-    def open_at(viewport: dict[str, int]) -> Visit:
-        context = browser.new_context(
-            viewport={"width": viewport["width"], "height": viewport["height"]},
-            locale="zh-CN",
-            accept_downloads=True,
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return Visit(context, live_server, tmp_path, "phone" if viewport["width"] < 600 else "laptop")
-
-    yield open_at
-    for context in contexts:
-        context.close()
 
 
 def export_route_exists(server: LiveServer) -> bool:
