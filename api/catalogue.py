@@ -9,17 +9,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ontology import prologue
 from search.texts import COMPARATORS, TARGET_TYPES, category_refs
 
-PREFIXES = """
-PREFIX jx: <https://w3id.org/jixiao/ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX qudt: <http://qudt.org/schema/qudt/>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-"""
+PREFIXES = prologue()
 
 PROJECT = """
 SELECT ?label ?year ?amount ?wan ?unit ?attribute ?period ?implementer ?document ?file ?line WHERE {
@@ -83,6 +76,16 @@ SELECT ?unit ?label ?code ?parent
 } GROUP BY ?unit ?label ?code ?parent ORDER BY ?code ?label
 """
 
+# A unit and the units above it (a department, its township, …): what a page needs of units.
+UNIT_CHAIN = """
+SELECT ?u ?label ?code ?parent WHERE {
+  ?start org:subOrganizationOf* ?u . ?u a jx:BudgetUnit .
+  OPTIONAL { ?u rdfs:label ?label }
+  OPTIONAL { ?u org:identifier ?code }
+  OPTIONAL { ?u org:subOrganizationOf ?parent }
+}
+"""
+
 CATEGORY_COUNTS = """
 SELECT ?category (COUNT(?i) AS ?n) WHERE { ?i a jx:Indicator ; jx:category ?category } GROUP BY ?category
 """
@@ -144,20 +147,21 @@ class Catalogue:
         return {"iri": iri, "id": self.ids.id(iri), "label": label or iri}
 
     def _unit(self, iri: str | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-        """(unit, township): the township is the top of org:subOrganizationOf."""
+        """(unit, township): the township is the top of the unit's org:subOrganizationOf chain."""
         if iri is None:
             return None, None
-        units = {u["iri"]: u for u in self.units()}
-        unit = units.get(iri)
-        if unit is None:
+        chain = {r["u"]: r for r in self._select(UNIT_CHAIN, start=iri)}
+        if iri not in chain:
             return self._ref(iri, None), None
-        top = unit
-        seen = {iri}
-        while top.get("parent") and top["parent"]["iri"] in units and top["parent"]["iri"] not in seen:
-            top = units[top["parent"]["iri"]]
-            seen.add(top["iri"])
-        brief = {k: unit[k] for k in ("iri", "id", "label", "code")}
-        return brief, {k: top[k] for k in ("iri", "id", "label", "code")}
+        top, seen = iri, {iri}
+        while chain[top]["parent"] in chain and chain[top]["parent"] not in seen:
+            top = chain[top]["parent"]
+            seen.add(top)
+
+        def brief(unit: str) -> dict[str, Any]:
+            return {**self._ref(unit, chain[unit]["label"]), "code": chain[unit]["code"]}
+
+        return brief(iri), brief(top)
 
     # -- the views --
 

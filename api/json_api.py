@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from api.catalogue import Ids, NotFound
 from api.resources import Resources, resources, search_service
-from api.sparql import PREFIXES
+from ontology import PREFIXES
 from ontology.cookbook import cookbook
 from search.draft import Drafter, DraftRequest, DraftTable, default_table
 from search.draft_export import TURTLE_MEDIA_TYPE, XLSX_MEDIA_TYPE, attachment, draft_turtle, draft_xlsx

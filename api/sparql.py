@@ -19,6 +19,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ontology import PREFIXES
+
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
@@ -50,20 +52,6 @@ FORMAT_ALIASES = {
     "ntriples": "application/n-triples",
     "jsonld": "application/ld+json",
     "rdfxml": "application/rdf+xml",
-}
-
-PREFIXES = {
-    "jx": "https://w3id.org/jixiao/ns#",
-    "jxcat": "https://w3id.org/jixiao/category/",
-    "jxcmp": "https://w3id.org/jixiao/comparator/",
-    "jxfund": "https://w3id.org/jixiao/funding/",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "org": "http://www.w3.org/ns/org#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "qudt": "http://qudt.org/schema/qudt/",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
 }
 
 
@@ -102,17 +90,14 @@ class Answer:
 
 @dataclass
 class Deadline:
-    """Checked between rows; `cancel()` is called when the client has been answered already."""
+    """Checked between rows, so a streaming answer is cut at the time limit (a query that yields
+    no row in time is the worker pool's to stop: see query_process)."""
 
     seconds: float
     started: float = field(default_factory=time.monotonic)
-    cancelled: threading.Event = field(default_factory=threading.Event)
 
     def passed(self) -> bool:
-        return self.cancelled.is_set() or time.monotonic() - self.started > self.seconds
-
-    def cancel(self) -> None:
-        self.cancelled.set()
+        return time.monotonic() - self.started > self.seconds
 
 
 # --- content negotiation -----------------------------------------------------------------------

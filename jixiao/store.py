@@ -39,7 +39,6 @@ class StoredDocument:
     file_name: str
     sha256: str
     layout: str
-    quads: int
 
 
 class Store(Protocol):
@@ -106,11 +105,7 @@ class EmbeddedStore:
         found = []
         for row in rows:
             g = URIRef(row["g"].value)
-            found.append(
-                StoredDocument(
-                    g, row["title"].value, row["sha"].value, row["layout"].value, self.graph_size(g)
-                )
-            )
+            found.append(StoredDocument(g, row["title"].value, row["sha"].value, row["layout"].value))
         return found
 
     def query(self, sparql: str) -> Result:

@@ -26,6 +26,27 @@ SHAPES_FILES: tuple[Path, ...] = (
 )
 
 
+# The prefixes every query here starts from (the endpoint's editor, the catalogue, the entries).
+PREFIXES: dict[str, str] = {
+    "jx": "https://w3id.org/jixiao/ns#",
+    "jxcat": "https://w3id.org/jixiao/category/",
+    "jxcmp": "https://w3id.org/jixiao/comparator/",
+    "jxfund": "https://w3id.org/jixiao/funding/",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "qudt": "http://qudt.org/schema/qudt/",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+
+
+def prologue() -> str:
+    """PREFIXES as the PREFIX lines of a SPARQL query."""
+    return "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in PREFIXES.items())
+
+
 def load_graph(paths: tuple[Path, ...]) -> rdflib.Graph:
     """Parse Turtle files into one graph."""
     graph = rdflib.Graph()

@@ -13,10 +13,10 @@ from enum import StrEnum
 from functools import cache
 from typing import Any, Protocol
 
-from rdflib import Graph, Literal
+from rdflib import Literal
 from rdflib.query import Result
 
-from ontology import ONTOLOGY_DIR
+from ontology import ontology_graph, prologue
 from search.entries import Entry, Kind, Ref, TargetValue
 
 
@@ -32,13 +32,7 @@ class Recipe(StrEnum):
 DEFAULT_RECIPE = Recipe.NAME_CATEGORY_TARGET
 PROJECT_INDICATOR_NAMES = 4  # a project's text: its name and this many of its indicators' names
 
-PREFIXES = """
-PREFIX jx: <https://w3id.org/jixiao/ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX qudt: <http://qudt.org/schema/qudt/>
-PREFIX org: <http://www.w3.org/ns/org#>
-"""
+PREFIXES = prologue()
 
 # Every query binds ?g, the document's named graph, so an update can read one document alone.
 PROJECTS = """
@@ -265,8 +259,7 @@ def _units(source: Queryable) -> dict[str, tuple[Ref, Ref]]:
 @cache
 def _categories() -> dict[str, tuple[str, str | None]]:
     """Category IRI -> (its Chinese label, its broader category's IRI)."""
-    graph = Graph()
-    graph.parse(ONTOLOGY_DIR / "categories.ttl")
+    graph = ontology_graph()  # parsed once per process, shared
     query = """
     PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
     SELECT ?c ?label ?broader WHERE {
