@@ -13,7 +13,7 @@ from api.catalogue import Ids, NotFound
 from api.resources import Resources, resources, search_service
 from ontology import PREFIXES
 from ontology.cookbook import cookbook
-from search.draft import Drafter, DraftRequest, DraftTable, default_table
+from search.draft import Drafter, DraftRequest, DraftTable
 from search.draft_export import TURTLE_MEDIA_TYPE, XLSX_MEDIA_TYPE, attachment, draft_turtle, draft_xlsx
 from search.entries import Kind
 from search.service import MAX_QUERY_CHARS, Filters, Hit, Mode, QueryError, SearchService
@@ -141,7 +141,6 @@ def draft(held: Held, service: Service, body: DraftInput) -> dict[str, Any]:
     found = drafted.to_json()
     for precedent in found["precedents"]:
         precedent["id"] = ids.id(precedent["iri"])
-    found["table"] = default_table(drafted).to_json()
     found["warnings"] = [*held.search_warnings(), *found["warnings"]]
     return found
 

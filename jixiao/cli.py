@@ -464,9 +464,7 @@ def draft(
         err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     if as_json:
-        found = drafted.to_json()
-        found["table"] = default_table(drafted).to_json()
-        sys.stdout.write(json.dumps(found, ensure_ascii=False, indent=1) + "\n")
+        sys.stdout.write(json.dumps(drafted.to_json(), ensure_ascii=False, indent=1) + "\n")
     else:
         _print_draft(drafted)
     _write_draft_files(drafted, xlsx, ttl, settings.base_iri)

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from search.entries import Entry, Kind, Ref, TargetValue
-from search.service import Filters, SearchService
+from search.service import Filters, QueryError, SearchService
+from search.texts import category_refs
 from search.tokenize import STOPWORDS
 
 CAT = "https://w3id.org/jixiao/category/"
@@ -226,6 +227,7 @@ class Draft:
                 "missing": [label for label, done in filled.items() if not done],
             },
             "warnings": self.warnings,
+            "table": default_table(self).to_json(),  # what a drafter who accepts it all would file
         }
 
 
@@ -288,19 +290,14 @@ class Drafter:
         return found
 
     def _own_townships(self, unit: str | None) -> set[str]:
-        if not unit:
+        """The townships of the drafter's unit, matched as the search filter matches (code, IRI, name)."""
+        if not unit or not unit.strip():
             return set()
-        wanted = unit.strip()
-        return {
-            iri
-            for iri, label in self.index.units.items()
-            if iri == wanted or iri.rsplit("/", 1)[-1] == wanted or wanted in label
-        } | {
-            e.township.iri
-            for e in self.index.rows
-            if e.kind == Kind.PROJECT and e.unit is not None and e.township is not None
-            and (e.unit.iri == wanted or e.unit.iri.rsplit("/", 1)[-1] == wanted or wanted in e.unit.label)
-        }  # fmt: skip
+        try:
+            mask = self.service.allowed_rows(Filters(unit=unit))
+        except QueryError:  # a unit the index does not know: none of its projects can be precedents
+            return set()
+        return set() if mask is None else set(self.index.columns.township[mask].tolist())
 
     def _words(self, text: str) -> list[str]:
         words = [w for w in self.index.tokenizer(text) if len(w) > 1 and w not in STOPWORDS]
@@ -308,18 +305,11 @@ class Drafter:
 
     # -- the table ------------------------------------------------------------------------------
 
-    def _indicators_of(self, project_iris: set[str]) -> list[Entry]:
-        return [
-            e
-            for e in self.index.rows
-            if e.kind == Kind.INDICATOR and e.project is not None and e.project.iri in project_iris
-        ]
-
     def _slots(self, precedents: list[Precedent], request: DraftRequest) -> list[SlotProposal]:
         weight = {p.project.iri: p.score for p in precedents}
         projects = {p.project.iri: p.project for p in precedents}
         groups: dict[tuple[str, str, str], list[Entry]] = defaultdict(list)
-        for indicator in self._indicators_of(set(weight)):
+        for indicator in self.index.of_projects(weight, Kind.INDICATOR):
             if indicator.level1 is None or indicator.level2 is None:
                 continue
             groups[(indicator.level1.iri, indicator.level2.iri, _name_key(indicator.label))].append(indicator)
@@ -410,8 +400,8 @@ class Drafter:
         query_words = set(self._words(" ".join((request.name, request.objective))))
         wanted = {p.project.iri for p in precedents}
         texts: dict[str, list[str]] = defaultdict(list)
-        for entry in self.index.rows:
-            if entry.kind == Kind.OBJECTIVE and entry.project is not None and entry.project.iri in wanted:
+        for entry in self.index.of_projects(wanted, Kind.OBJECTIVE):
+            if entry.project is not None:
                 texts[entry.project.iri].append(entry.label)
         scored: list[tuple[float, str, str]] = []
         for precedent in precedents:
@@ -518,12 +508,8 @@ def _name_key(text: str) -> str:
 
 
 def _level1_label(iri: str) -> str:
-    return {
-        CAT + "output": "产出指标",
-        CAT + "effect": "效益指标",
-        CAT + "satisfaction": "满意度指标",
-        CAT + "cost": "成本指标",
-    }.get(iri, iri.rsplit("/", 1)[-1])
+    level1, _ = category_refs(iri)
+    return level1.label if level1 else iri.rsplit("/", 1)[-1]
 
 
 def _ref(ref: Ref | None) -> dict[str, str] | None:

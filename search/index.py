@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -118,6 +118,12 @@ class SearchIndex:
 
     def entry(self, entry_id: int) -> Entry:
         return self._entries[entry_id]
+
+    def of_projects(self, projects: Collection[str], kind: Kind) -> list[Entry]:
+        """The entries of `kind` (objectives, indicators) that belong to these projects, in row order."""
+        c = self.columns
+        mask = (c.kind == kind.value) & np.isin(c.project, list(projects))
+        return [self.rows[row] for row in np.flatnonzero(mask)]
 
     def iris(self) -> set[str]:
         return set(self.by_iri)
