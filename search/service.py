@@ -131,6 +131,11 @@ class SearchService:
         text = " ".join(query.split())
         if not text:
             raise QueryError("empty query: type a few words, e.g. 村干部补贴 / 查询为空，请输入关键词")
+        if not any(ch.isalnum() for ch in text):
+            # Only punctuation or symbols: embeddings would still return "nearest" entries, at random.
+            raise QueryError(
+                f"no words in the query {text[:40]!r}: type a few words / 查询中没有文字，请输入关键词"
+            )
         if len(text) > MAX_QUERY_CHARS:
             warnings.append(f"query cut to its first {MAX_QUERY_CHARS} of {len(text)} characters")
             text = text[:MAX_QUERY_CHARS]

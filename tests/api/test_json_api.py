@@ -59,6 +59,7 @@ def test_search_filters(client: TestClient, params: dict, check) -> None:  # typ
     ("params", "status", "says"),
     [
         ({"q": "   "}, 400, "empty query"),
+        ({"q": "！！@@##%%"}, 400, "no words in the query"),
         ({"q": "经费", "unit": "火星镇"}, 400, "no unit"),
         ({"q": "经费", "level1": "不存在指标"}, 400, "no such level-1"),
         ({"q": "经费", "limit": 0}, 422, "limit"),
@@ -210,7 +211,9 @@ def test_draft_proposes_a_traceable_table(client: TestClient) -> None:
         assert all(candidate["evidence"] for candidate in slot["candidates"])
 
 
-@pytest.mark.parametrize("body", [{}, {"name": ""}, {"name": "  "}, {"name": "x", "amount": -1}])
+@pytest.mark.parametrize(
+    "body", [{}, {"name": ""}, {"name": "  "}, {"name": "???"}, {"name": "x", "amount": -1}]
+)
 def test_draft_needs_a_name(client: TestClient, body: dict) -> None:  # type: ignore[type-arg]
     response = client.post("/api/draft", json=body)
     assert response.status_code in (400, 422) and response.json()["error"]
