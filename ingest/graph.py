@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -14,6 +14,7 @@ from ingest import categories
 from ingest.iri import IriMinter, normalize_key
 from ingest.records import (
     BudgetUnit,
+    Direction,
     Document,
     Indicator,
     Objective,
@@ -75,12 +76,18 @@ _YUAN_PER = {"元": Decimal(1), "万元": Decimal(10000), "亿元": Decimal(1000
 _ZH = "zh"
 
 
+_DIRECTION = {Direction.POSITIVE: JX.positive, Direction.NEGATIVE: JX.negative}
+
+
 @dataclass(frozen=True)
 class SourceInfo:
     file_name: str
     sha256: str
     layout: str
     ingested_at: datetime
+    # line -> where a person finds it ("sheet '项目' row 7", "page 2 table 1 row 4"), for
+    # formats whose lines are not text lines; labels the source locations
+    locations: dict[int, str] = field(default_factory=dict)
 
 
 def decimal_literal(value: Decimal) -> Literal:
@@ -120,6 +127,8 @@ class _Builder:
         self.add(location, RDF.type, JX.SourceLocation)
         self.add(location, PROV.hadPrimarySource, self.doc_iri)
         self.add(location, JX.line, Literal(line))
+        where = self.source.locations.get(line)
+        self.add(location, RDFS.label, Literal(where) if where else None)
 
     def build(self) -> Graph:
         g, d = self.graph, self.doc_iri
@@ -193,17 +202,28 @@ class _Builder:
         self.indicators(iri, project.indicators)
 
     def objectives(self, project: URIRef, objectives: list[Objective]) -> None:
-        for position, objective in enumerate(objectives, start=1):
-            overall = objective.ordinal is None and len(objectives) == 1
+        # Annual goals are numbered as before whether or not medium-term ones sit beside them,
+        # so a table that adds a 中期目标 column keeps its annual objectives' IRIs.
+        annual = [o for o in objectives if not o.medium_term]
+        medium = [o for o in objectives if o.medium_term]
+        for position, objective in enumerate(annual, start=1):
+            overall = objective.ordinal is None and len(annual) == 1
             iri = self.minter.objective(project, None if overall else position)
-            self.add(project, JX.hasObjective, iri)
-            self.add(iri, RDF.type, JX.Objective)
+            self.objective(project, iri, objective, position)
             if overall:
                 self.add(iri, RDF.type, JX.OverallObjective)
-            self.add(iri, DCTERMS.description, Literal(objective.text, lang=_ZH))
-            self.add(iri, JX.ordinal, Literal(position))
-            self.add(iri, RDFS.label, Literal(objective.label, lang=_ZH) if objective.label else None)
-            self.located(iri, objective.line)
+        for position, objective in enumerate(medium, start=1):
+            iri = self.minter.medium_term_objective(project, position if len(medium) > 1 else None)
+            self.objective(project, iri, objective, position)
+            self.add(iri, RDF.type, JX.MediumTermObjective)
+
+    def objective(self, project: URIRef, iri: URIRef, objective: Objective, position: int) -> None:
+        self.add(project, JX.hasObjective, iri)
+        self.add(iri, RDF.type, JX.Objective)
+        self.add(iri, DCTERMS.description, Literal(objective.text, lang=_ZH))
+        self.add(iri, JX.ordinal, Literal(position))
+        self.add(iri, RDFS.label, Literal(objective.label, lang=_ZH) if objective.label else None)
+        self.located(iri, objective.line)
 
     def indicators(self, project: URIRef, indicators: list[Indicator]) -> None:
         seen: Counter[tuple[str, str]] = Counter()
@@ -226,6 +246,16 @@ class _Builder:
             target = self.minter.target(iri)
             self.add(iri, JX.target, target)
             self.target(target, indicator.target)
+            if indicator.medium_term_target is not None:
+                medium = self.minter.medium_term_target(iri)
+                self.add(iri, JX.mediumTermTarget, medium)
+                self.target(medium, indicator.medium_term_target)
+            self.add(
+                iri, JX.weight, decimal_literal(indicator.weight) if indicator.weight is not None else None
+            )
+            self.add(iri, JX.direction, _DIRECTION[indicator.direction] if indicator.direction else None)
+            if indicator.explanation:
+                self.add(iri, JX.explanation, Literal(indicator.explanation, lang=_ZH))
 
     def target(self, iri: URIRef, target: Target) -> None:
         self.add(iri, RDF.type, JX.Target)

@@ -81,8 +81,16 @@ class IriMinter:
         return URIRef(f"{project}/indicator/{category}-{short_hash(normalize_key(name))}{suffix}")
 
     @staticmethod
+    def medium_term_objective(project: URIRef, ordinal: int | None) -> URIRef:
+        return URIRef(f"{project}/objective/medium-term{'' if ordinal is None else f'-{ordinal}'}")
+
+    @staticmethod
     def target(indicator: URIRef) -> URIRef:
         return URIRef(f"{indicator}/target")
+
+    @staticmethod
+    def medium_term_target(indicator: URIRef) -> URIRef:
+        return URIRef(f"{indicator}/medium-term-target")
 
     @staticmethod
     def funding(project: URIRef, source: str) -> URIRef:

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.decode import IngestError, decode
+from ingest.decode import IngestError
+from ingest.formats import read_source
 from ingest.graph import SourceInfo, document_graph
 from ingest.iri import IriMinter
 from ingest.readers.base import Reader, detect_reader, reader_named
 from ingest.records import Document, TargetKind
+from ingest.source import Source
 from jixiao.store import Store
 
 MAX_BYTES = 200 * 1024 * 1024  # a target table is kilobytes; a 200 MB "table" is a mistake
@@ -41,8 +43,13 @@ class IngestResult:
 class ReadDocument:
     document: Document
     reader: Reader
-    encoding: str
+    source: Source
     sha256: str
+
+    @property
+    def encoding(self) -> str:
+        """The text encoding, or the format for binary files (xlsx, docx, pdf)."""
+        return self.source.encoding or self.source.format.value
 
 
 def read_file(path: Path, layout: str | None = None) -> ReadDocument:
@@ -58,12 +65,13 @@ def read_file(path: Path, layout: str | None = None) -> ReadDocument:
         raise IngestError("is a directory, not a file") from None
     except PermissionError:
         raise IngestError("permission denied") from None
-    decoded = decode(data)
-    reader = reader_named(layout) if layout else detect_reader(decoded.text)
-    document = reader.read(decoded.text)
+    source = read_source(data, path.name)
+    reader = reader_named(layout) if layout else detect_reader(source)
+    document = reader.read(source)
     if not document.projects:
         raise IngestError(f"layout {reader.name}: no project found (truncated or not a target table?)")
-    return ReadDocument(document, reader, decoded.encoding, hashlib.sha256(data).hexdigest())
+    document.warnings[:0] = source.notes
+    return ReadDocument(document, reader, source, hashlib.sha256(data).hexdigest())
 
 
 def ingest_file(
@@ -72,7 +80,11 @@ def ingest_file(
     read = read_file(path, layout)
     doc = read.document
     source = SourceInfo(
-        path.name, read.sha256, read.reader.name, now or datetime.now(UTC).replace(microsecond=0)
+        path.name,
+        read.sha256,
+        read.reader.name,
+        now or datetime.now(UTC).replace(microsecond=0),
+        read.source.locations(),
     )
     graph = document_graph(doc, source, minter)
     replaced = store.has_document(minter.source_document(path.name))

@@ -24,6 +24,13 @@ class Comparator(StrEnum):
     NONE = "none"  # a number with no sign: "39人次"
 
 
+class Direction(StrEnum):
+    """指标方向性: whether more is better. Some tables write it in 指标性质 (正向/反向) instead of a sign."""
+
+    POSITIVE = "positive"  # 正向: higher is better
+    NEGATIVE = "negative"  # 反向 / 逆向: lower is better
+
+
 class TargetKind(StrEnum):
     QUANTITATIVE = "quantitative"  # a number, maybe a comparator and a unit: "≥95%", "3万元/村"
     QUALITATIVE = "qualitative"  # a word: 提高, 健全, 良好
@@ -87,6 +94,7 @@ class Objective:
     ordinal: int | None  # 1, 2, ... for numbered goals; None for the overall objective
     label: str | None = None  # the numbering as written: "目标一"
     line: int | None = None
+    medium_term: bool = False  # 中期目标 (tables that file medium-term and annual goals side by side)
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,10 @@ class Indicator:
     target: Target
     source_text: str  # the whole source line or cells, untouched
     line: int | None = None
+    medium_term_target: Target | None = None  # 中期指标值 next to the annual one, when the table has both
+    weight: Decimal | None = None  # 权重 / 分值 as written (a number)
+    direction: Direction | None = None  # 指标方向性, or 指标性质 written as 正向/反向
+    explanation: str | None = None  # 指标解释
 
 
 @dataclass(frozen=True)

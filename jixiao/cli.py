@@ -7,6 +7,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -58,64 +59,152 @@ def _open(settings: Settings) -> EmbeddedStore:
         raise typer.Exit(1) from None
 
 
+# What a directory is searched for. Anything else in it is listed as skipped; a file named
+# on the command line is always tried, whatever its name (the format is sniffed from bytes).
+TABLE_SUFFIXES = frozenset({".txt", ".csv", ".tsv", ".xlsx", ".docx", ".pdf", ".xls", ".doc"})
+
+
+def expand_inputs(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """Files to ingest (directories searched recursively, in name order) and files skipped."""
+    files: list[Path] = []
+    skipped: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        for found in sorted(p for p in path.rglob("*") if p.is_file()):
+            hidden = any(part.startswith(".") for part in found.relative_to(path).parts)
+            if hidden or found.name.startswith("~$"):  # Office lock files: ~$项目表.xlsx
+                continue
+            (files if found.suffix.lower() in TABLE_SUFFIXES else skipped).append(found)
+    return files, skipped
+
+
 @app.command()
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="source documents (.txt)", show_default=False)],
-    layout: Annotated[str | None, typer.Option(help="force a layout: paragraph-table, form-lines")] = None,
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="source documents or folders (.txt .csv .xlsx .docx .pdf; folders are searched)",
+            show_default=False,
+        ),
+    ],
+    layout: Annotated[
+        str | None,
+        typer.Option(help="force a layout: paragraph-table, form-lines, flat-table, form-table"),
+    ] = None,
     index: Annotated[
         bool, typer.Option("--index/--no-index", help="update the search index (--no-index: later `reindex`)")
     ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="the per-file report as JSON on stdout")] = False,
     data: DataOption = None,
 ) -> None:
     """Read documents into the store, one named graph each (re-ingesting replaces), and index them."""
     settings = load_settings(data)
+    inputs, skipped = expand_inputs(files)
     store = _open(settings)
     minter = IriMinter(settings.base_iri)
-    results: list[IngestResult] = []
-    failures: list[tuple[Path, str]] = []
+    reports: list[FileReport] = []
+    names: dict[str, Path] = {}
     with Progress(
         TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
         console=err, transient=True,
     ) as progress:  # fmt: skip
-        task = progress.add_task("", total=len(files))
-        for path in files:
+        task = progress.add_task("", total=len(inputs))
+        for path in inputs:
             progress.update(task, description=path.name)
-            try:
-                results.append(ingest_file(path, store, minter, layout))
-            except IngestError as exc:
-                failures.append((path, str(exc)))
-            except Exception as exc:  # a reader bug must not stop the other files
-                failures.append((path, f"unexpected error ({type(exc).__name__}: {exc}); please report it"))
+            reports.append(_ingest_one(path, store, minter, layout, names))
             progress.advance(task)
+    results = [r.result for r in reports if r.result is not None]
     indexed = True
     if index and results:
         written = {str(minter.source_document(r.file_name)) for r in results}
         indexed = _update_index(store, settings, changed=written)
     store.close()
-    if results:
-        _print_summary(results)
-    for path, problem in failures:
-        err.print(f"[red]error:[/] {path}: {problem}", highlight=False, soft_wrap=True)
-    if failures:
+    if as_json:
+        print(json.dumps(_json_report(reports, skipped), ensure_ascii=False, indent=2))
+    else:
+        _print_report(reports, skipped)
+    for report in reports:
+        if report.error:
+            err.print(f"[red]error:[/] {report.path}: {report.error}", highlight=False, soft_wrap=True)
+    if any(r.error for r in reports):
         raise typer.Exit(2)
     if not indexed:
         raise typer.Exit(3)
 
 
-def _print_summary(results: list[IngestResult]) -> None:
+@dataclass
+class FileReport:
+    path: Path
+    result: IngestResult | None = None
+    error: str | None = None
+
+
+def _ingest_one(
+    path: Path, store: EmbeddedStore, minter: IriMinter, layout: str | None, names: dict[str, Path]
+) -> FileReport:
+    earlier = names.get(path.name)
+    if earlier is not None and earlier != path:
+        # Documents are keyed by file name (one named graph each): a second file of the same
+        # name would silently replace the first.
+        return FileReport(path, error=f"same file name as {earlier}, ingested in this run; rename one")
+    names[path.name] = path
+    try:
+        return FileReport(path, result=ingest_file(path, store, minter, layout))
+    except IngestError as exc:
+        return FileReport(path, error=str(exc))
+    except Exception as exc:  # a reader bug must not stop the other files
+        return FileReport(path, error=f"unexpected error ({type(exc).__name__}: {exc}); please report it")
+
+
+def _json_report(reports: list[FileReport], skipped: list[Path]) -> dict[str, object]:
+    files: list[dict[str, object]] = []
+    for report in reports:
+        r = report.result
+        if r is None:
+            files.append({"file": str(report.path), "error": report.error})
+            continue
+        files.append(
+            {
+                "file": str(report.path),
+                "layout": r.layout,
+                "format": r.encoding,
+                "units": r.units,
+                "projects": r.projects,
+                "objectives": r.objectives,
+                "indicators": r.indicators,
+                "targets": {k: r.targets.get(k, 0) for k in TARGET_KINDS},
+                "unparsed": r.targets.get("unparsed", 0),
+                "warnings": r.warnings,
+                "replaced": r.replaced,
+            }
+        )
+    return {"files": files, "skipped": [str(p) for p in skipped]}
+
+
+def _print_report(reports: list[FileReport], skipped: list[Path]) -> None:
     # One short block per file rather than a wide table: it stays readable in an 80-column
     # Windows console, where a twelve-column table truncates every header.
     total: Counter[str] = Counter()
-    for r in results:
+    results = [r.result for r in reports if r.result is not None]
+    for report in reports:
+        r = report.result
+        if r is None:
+            out.print(
+                f"[bold]{report.path}[/]  [red]error:[/] {report.error}", highlight=False, soft_wrap=True
+            )
+            continue
         typed = sum(v for k, v in r.targets.items() if k != "unparsed")
         share = f"{100 * typed / r.indicators:.1f}%" if r.indicators else "-"
         replaced = " [dim](replaced the earlier version)[/]" if r.replaced else ""
         out.print(
-            f"[bold]{r.file_name}[/]  {r.layout}, {r.encoding}{replaced}", highlight=False, soft_wrap=True
+            f"[bold]{report.path}[/]  {r.layout}, {r.encoding}{replaced}", highlight=False, soft_wrap=True
         )
         out.print(
             f"  units {r.units} · projects {r.projects} · objectives {r.objectives}"
-            f" · indicators {r.indicators} · warnings {len(r.warnings)}",
+            f" · indicators {r.indicators} · unparsed {r.targets.get('unparsed', 0)}"
+            f" · warnings {len(r.warnings)}",
             highlight=False,
             soft_wrap=True,
         )
@@ -124,9 +213,18 @@ def _print_summary(results: list[IngestResult]) -> None:
             f"  targets: {kinds} (typed {typed}/{r.indicators}, {share})", highlight=False, soft_wrap=True
         )
         total.update(r.targets)
-    if len(results) > 1:
+    if len(reports) > 1:
+        failed = len(reports) - len(results)
         typed = sum(v for k, v in total.items() if k != "unparsed")
-        out.print(f"[bold]all files[/]: targets typed {typed}/{sum(total.values())}", highlight=False)
+        out.print(
+            f"[bold]{len(reports)} files[/]: {len(results)} ingested, {failed} failed · projects "
+            f"{sum(r.projects for r in results)} · indicators {sum(r.indicators for r in results)} · "
+            f"targets typed {typed}/{sum(total.values())}",
+            highlight=False,
+        )
+    if skipped:
+        names = ", ".join(p.name for p in skipped[:5]) + (" …" if len(skipped) > 5 else "")
+        out.print(f"[dim]skipped {len(skipped)} file(s) that are not tables: {names}[/]", highlight=False)
     for r in results:
         for warning in r.warnings:
             out.print(f"[yellow]warning:[/] {r.file_name}: {warning}", highlight=False, soft_wrap=True)

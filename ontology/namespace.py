@@ -18,9 +18,11 @@ class JX(DefinedNamespace):
     # owl:Class
     BudgetUnit: URIRef  # 预算单位 / budget unit
     DateTarget: URIRef  # 时间指标值 / date target
+    Direction: URIRef  # 指标方向 / indicator direction
     Drafting: URIRef  # 起草 / drafting
     FundingShare: URIRef  # 资金来源份额 / funding share
     Indicator: URIRef  # 三级指标 / performance indicator
+    MediumTermObjective: URIRef  # 中期目标 / medium-term objective
     Objective: URIRef  # 绩效目标 / performance objective
     OverallObjective: URIRef  # 年度总体目标 / overall annual objective
     Project: URIRef  # 项目 / project
@@ -35,10 +37,12 @@ class JX(DefinedNamespace):
     # owl:ObjectProperty
     category: URIRef  # 指标类别 / category
     comparator: URIRef  # 计算符号 / comparator
+    direction: URIRef  # 指标方向性 / direction
     funding: URIRef  # 资金来源 / funding
     fundingSource: URIRef  # 资金来源类别 / funding source
     hasIndicator: URIRef  # 绩效指标 / has indicator
     hasObjective: URIRef  # 绩效目标 / has objective
+    mediumTermTarget: URIRef  # 中期指标值 / medium-term target
     target: URIRef  # 指标值 / target
     unit: URIRef  # 预算单位 / budget unit
 
@@ -48,6 +52,7 @@ class JX(DefinedNamespace):
     dateEnd: URIRef  # 截止日期 / end date
     dateStart: URIRef  # 开始日期 / start date
     dateText: URIRef  # 时间表述 / date text
+    explanation: URIRef  # 指标解释 / explanation
     fiscalYear: URIRef  # 预算年度 / fiscal year
     implementingUnitName: URIRef  # 实施单位名称 / implementing unit name
     ingestedAt: URIRef  # 导入时间 / ingested at
@@ -69,11 +74,16 @@ class JX(DefinedNamespace):
     unitHead: URIRef  # 计量单位主体 / unit head
     unitText: URIRef  # 计量单位原文 / unit text
     valueInYuan: URIRef  # 折合金额（元） / value in yuan
+    weight: URIRef  # 权重 / weight
 
     # skos:ConceptScheme
     ComparatorScheme: URIRef  # 计算符号 / comparators
     FundingSourceScheme: URIRef  # 资金来源 / funding sources
     IndicatorCategoryScheme: URIRef  # 绩效指标类别 / performance indicator categories
+
+    # owl:NamedIndividual
+    negative: URIRef  # 反向 / negative (lower is better)
+    positive: URIRef  # 正向 / positive (higher is better)
 
 
 class JXCAT(DefinedNamespace):

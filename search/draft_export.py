@@ -30,9 +30,9 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from openpyxl import Workbook  # type: ignore[import-untyped]
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
-from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
@@ -148,8 +148,8 @@ def _text(value: str | None) -> str | None:
 def draft_xlsx(table: DraftTable) -> bytes:
     """The table in the budget system's target-form layout; see the module docstring."""
     workbook = Workbook()
-    form = workbook.active
-    form.title = FORM_SHEET
+    form = workbook.create_sheet(FORM_SHEET, 0)
+    workbook.remove(workbook.worksheets[1])  # the default empty sheet
     form.append(HEADER)
     project: list[str | float | None] = [
         _text(table.unit),
@@ -200,7 +200,7 @@ def _style_form(form: Any, last: int) -> None:
 
 
 def _precedents_sheet(sheet: Any, table: DraftTable) -> None:
-    year = str(table.year) if table.year else "未填 / not given"
+    year = f"{table.year}年" if table.year else "未填 / not given"
     sheet.append([DRAFT_NOTE])
     sheet.append([f"项目名称：{_text(table.name) or ''}；预算年度：{year}；预算数单位：元"])
     sheet.append([])

@@ -8,6 +8,7 @@ import pytest
 
 from ingest.readers.base import detect_reader
 from ingest.records import Document
+from ingest.source import Source
 from search import encoder as encoder_module
 from tests.fakes import FakeEncoder
 
@@ -18,7 +19,8 @@ FORM_LINES = SAMPLES / "001_c93f3a72651805c2.txt"
 
 def read_sample(path: Path) -> Document:
     text = path.read_text(encoding="utf-8")
-    return detect_reader(text).read(text)
+    source = Source.from_text(text, path.name)
+    return detect_reader(source).read(source)
 
 
 @pytest.fixture(scope="session")

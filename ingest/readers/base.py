@@ -6,6 +6,7 @@ from typing import Protocol
 
 from ingest.decode import IngestError
 from ingest.records import Document
+from ingest.source import Source
 
 
 class Reader(Protocol):
@@ -15,17 +16,19 @@ class Reader(Protocol):
     name: str
     description: str
 
-    def detect(self, text: str) -> bool: ...
+    def detect(self, source: Source) -> bool: ...
 
-    def read(self, text: str) -> Document: ...
+    def read(self, source: Source) -> Document: ...
 
 
 def all_readers() -> list[Reader]:
     # Imported here so that adding a layout is one line and base.py has no import cycle.
+    from ingest.readers.flat_table import FlatTableReader
     from ingest.readers.form_lines import FormLinesReader
+    from ingest.readers.form_table import FormTableReader
     from ingest.readers.paragraph_table import ParagraphTableReader
 
-    return [ParagraphTableReader(), FormLinesReader()]
+    return [ParagraphTableReader(), FormLinesReader(), FlatTableReader(), FormTableReader()]
 
 
 def reader_named(name: str) -> Reader:
@@ -36,12 +39,15 @@ def reader_named(name: str) -> Reader:
     raise IngestError(f"unknown layout {name!r} (known: {known})")
 
 
-def detect_reader(text: str) -> Reader:
-    matches = [r for r in all_readers() if r.detect(text)]
+def detect_reader(source: Source) -> Reader:
+    matches = [r for r in all_readers() if r.detect(source)]
     if len(matches) == 1:
         return matches[0]
     looked_for = "; ".join(f"{r.name}: {r.description}" for r in all_readers())
     if not matches:
-        raise IngestError(f"unknown layout: looked for {looked_for}")
+        what = f"{source.format.value} file" + (
+            f" with {len(source.tables)} table(s)" if source.tables else ""
+        )
+        raise IngestError(f"unknown layout ({what}): looked for {looked_for}")
     names = ", ".join(r.name for r in matches)
     raise IngestError(f"ambiguous layout: matches {names}; choose one with --layout")

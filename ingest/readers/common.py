@@ -11,10 +11,22 @@ from ingest.records import Indicator, Objective
 from ingest.target import parse_target, split_name_and_target
 
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
+# CJK punctuation and full-width forms (（）：，、) join CJK text the same way: a PDF cell that
+# wraps before "（必填）" must not leave a space in the label.
+_CJK_PUNCT = r"\u3000-\u303f\uff00-\uffef"
 # PDF/OCR extraction leaves spaces inside names ("调委会工作 补助经费"); between two CJK
 # characters a space carries no meaning, elsewhere ("3万元 /村", "A 级") it may.
-_CJK_GAP = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+_CJK_GAP = re.compile(rf"(?<=[{_CJK}{_CJK_PUNCT}])\s+(?=[{_CJK}{_CJK_PUNCT}])")
 _YEAR = re.compile(r"(20\d{2})\s*年")
+
+
+# A line break between two CJK characters inside a value is where a cell wrapped ("有效发\n挥").
+_WRAP = re.compile(rf"(?<=[{_CJK}{_CJK_PUNCT}])[ \t]*\n\s*(?=[{_CJK}{_CJK_PUNCT}])")
+
+
+def unwrap(value: str) -> str:
+    """A value cell's text without its padding and without the line breaks of cell wrapping."""
+    return _WRAP.sub("", value.strip())
 
 
 def tidy(text: str) -> str:
@@ -88,8 +100,12 @@ def objectives_from_paragraphs(paragraphs: list[str], line: int | None) -> list[
 def make_indicator(
     level1: str, level2: str, name_cell: str, value_cell: str, source_text: str, line: int | None
 ) -> Indicator:
-    """An indicator from its cells; when the value cell is empty, look for a value inside the name."""
-    raw = value_cell
+    """An indicator from its cells; when the value cell is empty, look for a value inside the name.
+
+    The raw value is the cell's text without the padding around it: a text extraction indents
+    cells ("     1个"), Word and PDF cells have none, and the value is the same.
+    """
+    raw = unwrap(value_cell)
     if value_cell.strip():
         name = tidy(name_cell)
     else:

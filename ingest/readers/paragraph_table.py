@@ -27,6 +27,7 @@ from ingest.readers.common import (
     tidy,
 )
 from ingest.records import BudgetUnit, Document, Indicator, Project, UnitTotal
+from ingest.source import Source
 
 _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 _LEVEL1 = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]\s*(.*指标.*?)[:：]?\s*$")
@@ -77,11 +78,15 @@ class ParagraphTableReader:
     name = "paragraph-table"
     description = "tab-separated rows with header 单位编码 | 单位及项目名称 | 金额 and <p> paragraphs"
 
-    def detect(self, text: str) -> bool:
+    def detect(self, source: Source) -> bool:
+        text = source.text
+        if text is None:
+            return False
         head = text[:20000]
         return "单位编码\t" in head and "单位及项目名称" in head and "<p>" in text
 
-    def read(self, text: str) -> Document:
+    def read(self, source: Source) -> Document:
+        text = source.require_text(self.name)
         doc = Document(layout=self.name)
         unit: BudgetUnit | None = None
         units_by_code: dict[str, BudgetUnit] = {}

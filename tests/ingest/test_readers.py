@@ -12,6 +12,7 @@ from ingest.readers.base import detect_reader, reader_named
 from ingest.readers.form_lines import rows
 from ingest.readers.paragraph_table import split_items
 from ingest.records import Document, Project
+from ingest.source import Source
 from tests.conftest import FORM_LINES, PARAGRAPH_TABLE
 
 
@@ -20,13 +21,13 @@ def by_name(doc: Document, name: str) -> Project:
 
 
 def test_layouts_are_detected() -> None:
-    assert detect_reader(PARAGRAPH_TABLE.read_text(encoding="utf-8")).name == "paragraph-table"
-    assert detect_reader(FORM_LINES.read_text(encoding="utf-8")).name == "form-lines"
+    for path, layout in ((PARAGRAPH_TABLE, "paragraph-table"), (FORM_LINES, "form-lines")):
+        assert detect_reader(Source.from_text(path.read_text(encoding="utf-8"))).name == layout
 
 
 def test_unknown_layout_lists_what_was_looked_for() -> None:
     with pytest.raises(IngestError) as info:
-        detect_reader("项目\t金额\n一\t二\n")
+        detect_reader(Source.from_text("项目\t金额\n一\t二\n"))
     message = str(info.value)
     assert "unknown layout" in message
     assert "paragraph-table" in message and "form-lines" in message
@@ -207,14 +208,14 @@ def test_truncated_paragraph_table_is_refused() -> None:
     full = PARAGRAPH_TABLE.read_text(encoding="utf-8")
     text = full[: len(full) // 2]  # mid-row
     with pytest.raises(IngestError, match="truncated at line"):
-        detect_reader(text).read(text)
+        detect_reader(Source.from_text(text)).read(Source.from_text(text))
 
 
 def test_table_cut_between_paragraphs_warns() -> None:
     full = PARAGRAPH_TABLE.read_text(encoding="utf-8")
     text = full[: full.index("</p>", full.index("2023年村级公益事业")) + 4]  # first </p> of the last row
     text = text.rsplit("\t", 1)[0] + "\t<p>一、产出指标</p>"  # a complete-looking but cut tree
-    doc = reader_named("paragraph-table").read(text)
+    doc = reader_named("paragraph-table").read(Source.from_text(text))
     assert any("may be truncated" in w for w in doc.warnings)
 
 
@@ -222,10 +223,10 @@ def test_form_cut_before_its_tree_is_refused() -> None:
     lines = FORM_LINES.read_text(encoding="utf-8").split("\n")
     text = "\n".join(lines[:300])  # the fourth form stops at its tree's header
     with pytest.raises(IngestError, match="has no indicator table"):
-        detect_reader(text).read(text)
+        detect_reader(Source.from_text(text)).read(Source.from_text(text))
 
 
 def test_form_cut_inside_its_tree_warns() -> None:
     lines = FORM_LINES.read_text(encoding="utf-8").split("\n")
-    doc = reader_named("form-lines").read("\n".join(lines[:1150]))
+    doc = reader_named("form-lines").read(Source.from_text("\n".join(lines[:1150])))
     assert any("may be truncated" in w for w in doc.warnings)

@@ -31,6 +31,7 @@ CLASSES = [
     "FundingShare",
     "Objective",
     "OverallObjective",
+    "MediumTermObjective",
     "Indicator",
     "Target",
     "QuantitativeTarget",
@@ -40,6 +41,7 @@ CLASSES = [
     "SourceDocument",
     "SourceLocation",
     "Drafting",
+    "Direction",
 ]
 OBJECT_PROPERTIES = [
     "unit",
@@ -49,6 +51,8 @@ OBJECT_PROPERTIES = [
     "hasIndicator",
     "category",
     "target",
+    "mediumTermTarget",
+    "direction",
     "comparator",
 ]
 DATATYPE_PROPERTIES = [
@@ -64,6 +68,8 @@ DATATYPE_PROPERTIES = [
     "level1Label",
     "level2Label",
     "sourceText",
+    "weight",
+    "explanation",
     "rawText",
     "unitText",
     "unitHead",

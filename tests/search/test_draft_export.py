@@ -1,5 +1,6 @@
 """Exports of a drafted table: the budget system's target form (XLSX, read back cell by cell with
-openpyxl until jixiao has a reader for that layout) and RDF under the ontology, marked as a draft."""
+openpyxl, and ingested back through the flat-table reader) and RDF under the ontology, marked as a
+draft."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import openpyxl  # type: ignore[import-untyped]
+import openpyxl
 import pytest
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
+from ingest.pipeline import read_file
 from jixiao.store import EmbeddedStore
 from ontology import ontology_graph
 from ontology.namespace import JX, JXCAT, JXCMP, QUDT
@@ -164,7 +166,7 @@ def test_xlsx_has_the_form_layout_every_cell_checked() -> None:
     precedents = book[PRECEDENT_SHEET]
     assert cells(precedents) == [
         (DRAFT_NOTE, None, None, None, None, None, None),
-        ("项目名称：城乡社区运转经费；预算年度：2024；预算数单位：元", None, None, None, None, None, None),
+        ("项目名称：城乡社区运转经费；预算年度：2024年；预算数单位：元", None, None, None, None, None, None),
         (None, None, None, None, None, None, None),
         PRECEDENT_HEADER,
         (1, "产出指标", "数量指标", "支持社区个数", "≥5个", None, P1),
@@ -444,3 +446,30 @@ def test_cli_draft_writes_xlsx_and_ttl(tmp_path: Path) -> None:
         data, "draft", "--name", "村干部任职补贴", "--xlsx", str(tmp_path / "no" / "x.xlsx")
     )
     assert code == 1 and "cannot write" in err
+
+
+def test_real_draft_xlsx_ingests_back_as_a_flat_table(real_table: DraftTable, tmp_path: Path) -> None:
+    """The downloaded draft is a target table jixiao reads: same project, rows and typed targets."""
+    path = tmp_path / "草稿.xlsx"
+    path.write_bytes(draft_xlsx(real_table))
+    read = read_file(path)
+    assert read.reader.name == "flat-table"
+    [project] = read.document.projects
+    assert (project.name, project.unit.name, project.amount_wan, project.fiscal_year) == (
+        "村干部任职补贴",
+        "宝丰镇",
+        Decimal(150),
+        2024,  # from the 前例 sheet's title: the form sheet states no year
+    )
+    assert [o.text for o in project.objectives] == [real_table.objective]
+    assert len(project.indicators) == len(real_table.rows)
+    for indicator, r in zip(project.indicators, real_table.rows, strict=True):
+        expected = row_target(r)
+        assert (indicator.level1, indicator.level2, indicator.name) == (r.level1, r.level2, r.label)
+        got = indicator.target
+        assert (got.kind, got.comparator, got.value, got.unit) == (
+            expected.kind,
+            expected.comparator,
+            expected.value,
+            expected.unit,
+        ), r.raw
