@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: quickstart setup browser demo serve lint format test bench bench-quality bench-speed bench-load bench-draft
+.PHONY: quickstart setup browser demo serve lint format test bench bench-quality bench-speed bench-load bench-draft bench-formats
 
 quickstart: setup browser demo
 
@@ -43,7 +43,10 @@ test: lint
 
 # Benchmarks, run by hand (not in CI): they use the real model; the speed one embeds 100k texts
 # (about 10 minutes the first time; --reuse keeps the vectors in /tmp for reruns).
-bench: bench-quality bench-speed bench-load bench-draft
+bench: bench-quality bench-speed bench-load bench-draft bench-formats
+
+bench-formats:
+	$(BIN)/python bench/formats.py --write
 
 bench-quality:
 	$(BIN)/python bench/quality.py --compare --write

@@ -57,12 +57,31 @@ SELECT ?i ?label ?ordinal ?category ?level1Label ?level2Label ?raw ?type ?compar
 """
 
 INDICATOR_SOURCE = """
-SELECT ?sourceText ?document ?file ?line WHERE {
+SELECT ?sourceText ?document ?file ?line ?where WHERE {
   OPTIONAL { ?i jx:sourceText ?sourceText }
   OPTIONAL { ?i prov:wasDerivedFrom ?loc . ?loc prov:hadPrimarySource ?document .
-             OPTIONAL { ?loc jx:line ?line } OPTIONAL { ?document dcterms:title ?file } }
+             OPTIONAL { ?loc jx:line ?line } OPTIONAL { ?loc rdfs:label ?where }
+             OPTIONAL { ?document dcterms:title ?file } }
 } LIMIT 1
 """
+
+# What some tables add to an indicator (weight, direction, explanation, a medium-term value).
+INDICATOR_EXTRAS = """
+SELECT ?weight ?direction ?explanation ?raw ?type ?comparator ?number ?unitText ?placeholder WHERE {
+  OPTIONAL { ?i jx:weight ?weight }
+  OPTIONAL { ?i jx:direction ?direction }
+  OPTIONAL { ?i jx:explanation ?explanation }
+  OPTIONAL {
+    ?i jx:mediumTermTarget ?t . ?t jx:rawText ?raw .
+    OPTIONAL { ?t a ?type . FILTER(?type != jx:Target) }
+    OPTIONAL { ?t jx:comparator ?comparator }
+    OPTIONAL { ?t qudt:numericValue ?number }
+    OPTIONAL { ?t jx:unitText ?unitText }
+    OPTIONAL { ?t jx:isPlaceholder ?placeholder }
+  }
+} LIMIT 1
+"""
+DIRECTIONS = {"positive": "正向", "negative": "反向"}
 
 UNITS = """
 SELECT ?unit ?label ?code ?parent
@@ -204,8 +223,14 @@ class Catalogue:
         project = project_rows[0] if project_rows else {"label": None, "year": None, "unit": None}
         unit, township = self._unit(project["unit"])
         extra = self._select(INDICATOR_SOURCE, i=iri)
+        [facts] = self._select(INDICATOR_EXTRAS, i=iri) or [{}]
+        direction = str(facts.get("direction") or "").rsplit("#", 1)[-1]
         return {
             **found,
+            "medium_term_target": _target(facts) if facts.get("raw") is not None else None,
+            "weight": facts.get("weight"),
+            "direction": DIRECTIONS.get(direction),
+            "explanation": facts.get("explanation"),
             "project": self._ref(rows[0]["project"], project["label"]),
             "year": project["year"],
             "unit": unit,
@@ -216,18 +241,7 @@ class Catalogue:
 
     def _indicator(self, row: dict[str, Any]) -> dict[str, Any]:
         level1, level2 = category_refs(row["category"]) if row["category"] else (None, None)
-        type_name = row["type"].rsplit("#", 1)[-1] if row["type"] else None
-        target = None
-        if row["raw"] is not None:
-            comparator = row["comparator"].rsplit("/", 1)[-1] if row["comparator"] else None
-            target = {
-                "raw": row["raw"],
-                "type": TARGET_TYPES.get(type_name or "", None),
-                "comparator": COMPARATORS.get(comparator or "", comparator),
-                "number": row["number"],
-                "unit": row["unitText"],
-                "placeholder": bool(row["placeholder"]),
-            }
+        target = _target(row) if row["raw"] is not None else None
         return {
             **self._ref(row["i"], row["label"]),
             "ordinal": row["ordinal"],
@@ -300,10 +314,28 @@ def _tree(indicators: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _target(row: dict[str, Any]) -> dict[str, Any]:
+    type_name = row["type"].rsplit("#", 1)[-1] if row.get("type") else None
+    comparator = row["comparator"].rsplit("/", 1)[-1] if row.get("comparator") else None
+    return {
+        "raw": row["raw"],
+        "type": TARGET_TYPES.get(type_name or "", None),
+        "comparator": COMPARATORS.get(comparator or "", comparator),
+        "number": row.get("number"),
+        "unit": row.get("unitText"),
+        "placeholder": bool(row.get("placeholder")),
+    }
+
+
 def _source(row: dict[str, Any]) -> dict[str, Any] | None:
     if not row.get("document"):
         return None
-    return {"document": row["document"], "file": row.get("file"), "line": row.get("line")}
+    return {
+        "document": row["document"],
+        "file": row.get("file"),
+        "line": row.get("line"),
+        "where": row.get("where"),  # sheet, table or page of a spreadsheet, Word or PDF file
+    }
 
 
 def _python(term: Any) -> Any:

@@ -248,7 +248,21 @@ export function unitText(unit) {
 export function sourceText(source) {
   if (!source) return "";
   const file = source.file || idOf(source.document);
+  if (source.where) return `${file}（${whereText(source.where)}）`;
   return source.line ? `${file} 第 ${source.line} 行` : file;
+}
+
+/** "sheet '绩效目标' row 7" / "table 2 row 5" / "page 3 table 1 row 4" in Chinese; else as given. */
+export function whereText(where) {
+  let m = /^sheet '(.*)' row (\d+)$/.exec(where);
+  if (m) return `工作表“${m[1]}”第 ${m[2]} 行`;
+  m = /^page (\d+) table (\d+) row (\d+)$/.exec(where);
+  if (m) return `第 ${m[1]} 页表格 ${m[2]} 第 ${m[3]} 行`;
+  m = /^page (\d+) text line (\d+)$/.exec(where);
+  if (m) return `第 ${m[1]} 页第 ${m[2]} 行文字`;
+  m = /^table (\d+) row (\d+)$/.exec(where);
+  if (m) return `表格 ${m[1]} 第 ${m[2]} 行`;
+  return where;
 }
 
 /** Set the document title: "<what> · jixiao 绩效". */

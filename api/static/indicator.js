@@ -28,6 +28,21 @@ const page = document.getElementById("page");
 const crumbs = document.getElementById("crumbs");
 const SEP = raw('<span class="sep" aria-hidden="true">›</span>');
 
+/** Medium-term value, weight, direction and explanation: shown only when the table states them. */
+function extrasHTML(it) {
+  const medium = it.medium_term_target;
+  if (!medium && it.weight == null && !it.direction && !it.explanation) return "";
+  return html`<div class="panel" id="extras">
+    <h2>表中其他信息 <small>Also stated in the table</small></h2>
+    <dl class="facts">
+      ${medium ? fact("中期指标值", targetValue(medium.raw)) : ""}
+      ${it.weight != null ? fact("权重 / 分值", formatNumber(it.weight, 4)) : ""}
+      ${it.direction ? fact("指标方向", it.direction) : ""}
+      ${it.explanation ? fact("指标解释", it.explanation) : ""}
+    </dl>
+  </div>`;
+}
+
 function targetHTML(t) {
   if (!t) return html`<div class="panel"><p class="hint">这个指标没有填写指标值。</p></div>`;
   const placeholder = t.placeholder
@@ -57,6 +72,7 @@ function indicatorHTML(it) {
       ${bare && bare !== normal ? html`<small>（原表：${written}）</small>` : ""}</p>
     <h1 class="page-title">${kindBadge("indicator")}${it.label}</h1>
     ${targetHTML(it.target)}
+    ${extrasHTML(it)}
     <div class="panel">
       <h2>所属项目 <small>Project</small></h2>
       <dl class="facts">

@@ -33,6 +33,12 @@ INVALID: dict[str, set[tuple[str, str, str]]] = {
         ("Indicator-target", "MinCount", "indicator"),
         ("Indicator-target", "Class", "indicator2"),
     },
+    "invalid-indicator-extras.ttl": {
+        ("Indicator-mediumTermTarget", "MaxCount", "indicator"),
+        ("Indicator-mediumTermTarget", "Class", "indicator"),
+        ("Indicator-weight", "Datatype", "indicator"),
+        ("Indicator-direction", "In", "indicator2"),
+    },
     "invalid-indicator-project.ttl": {
         ("Indicator-project", "MaxCount", "indicator"),
         ("Indicator-project", "MinCount", "orphan"),
