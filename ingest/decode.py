@@ -1,8 +1,9 @@
 """Turn a file's bytes into text, or say clearly why not.
 
 Source files arrive as UTF-8, UTF-8 with a BOM, or GB18030/GBK (Windows tools in China
-default to it). Anything else, or a binary file, is refused with an `IngestError` rather
-than read as mojibake, which would then be stored as if it were data.
+default to it), and now and then as UTF-16 with a BOM (Excel's "Unicode text"). Anything
+else, or a binary file, is refused with an `IngestError` rather than read as mojibake, which
+would then be stored as if it were data.
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ _MAX_REPLACEMENT_SHARE = 0.001
 def decode(data: bytes) -> DecodedText:
     if not data.strip():
         raise IngestError("empty file")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's "Unicode text" (Unicode 文本) saves tab-separated UTF-16 with a BOM.
+        try:
+            return _checked(data.decode("utf-16"), "utf-16")
+        except UnicodeDecodeError:
+            raise IngestError("undecodable text: a UTF-16 mark, then bytes that are not UTF-16") from None
     if b"\x00" in data[:8192]:
         raise IngestError("binary file (contains NUL bytes), not a text table")
     if data.startswith(b"\xef\xbb\xbf"):

@@ -69,7 +69,8 @@ def read_file(path: Path, layout: str | None = None) -> ReadDocument:
     reader = reader_named(layout) if layout else detect_reader(source)
     document = reader.read(source)
     if not document.projects:
-        raise IngestError(f"layout {reader.name}: no project found (truncated or not a target table?)")
+        why = f"; first problem: {document.warnings[0]}" if document.warnings else ""
+        raise IngestError(f"layout {reader.name}: no project found (truncated or not a target table?){why}")
     document.warnings[:0] = source.notes
     return ReadDocument(document, reader, source, hashlib.sha256(data).hexdigest())
 

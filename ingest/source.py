@@ -88,6 +88,25 @@ class Source:
             raise IngestError(f"layout {layout} reads text files; this is a {self.format.value} file")
         return self.text
 
+    def describe(self) -> str:
+        """What the file holds, in words, for an error that says what was found."""
+        rows = self.rows()
+        if self.format is Format.XLSX:
+            sheets = len(self.tables)
+            return (
+                f"an Excel workbook with {sheets} non-empty sheet(s)" if sheets else "an empty Excel workbook"
+            )
+        if self.format is Format.DOCX:
+            tables = len({r.where.split(" row ")[0] for r in rows if r.where.startswith("table ")})
+            return f"a Word document with {tables} table(s)"
+        if self.format is Format.PDF:
+            tables = sum(1 for t in self.tables if " table " in t.name)
+            pages = len({t.name.split(" ")[1] for t in self.tables if t.name.startswith("page ")})
+            return f"a PDF with text on {pages} page(s) and {tables} table(s)"
+        if self.format is Format.CSV:
+            return f"a delimited text file of {len(rows)} row(s)"
+        return "a text file"
+
     def rows(self) -> list[GridRow]:
         """Every table's rows in document order (forms continue across tables and pages)."""
         return [row for table in self.tables for row in table.rows]

@@ -45,9 +45,6 @@ def detect_reader(source: Source) -> Reader:
         return matches[0]
     looked_for = "; ".join(f"{r.name}: {r.description}" for r in all_readers())
     if not matches:
-        what = f"{source.format.value} file" + (
-            f" with {len(source.tables)} table(s)" if source.tables else ""
-        )
-        raise IngestError(f"unknown layout ({what}): looked for {looked_for}")
+        raise IngestError(f"unknown layout ({source.describe()}): looked for {looked_for}")
     names = ", ".join(r.name for r in matches)
     raise IngestError(f"ambiguous layout: matches {names}; choose one with --layout")

@@ -31,6 +31,7 @@ from ingest.source import GridRow, Source, Table
 from ingest.target import parse_target
 
 _REQUIRED = (Role.PROJECT, Role.NAME)
+_UNIT_LINE = re.compile(r"(?:预算|主管)?(?:单位|部门)(?:名称)?(?:及代码)?\s*[:：]\s*(\S+)")
 _HEADER_WINDOW = 30  # rows searched for the header: titles and notes may sit above it
 _WAN = Decimal(10000)
 # Excel's day 0 (its 1900 leap-year bug makes serials from March 1900 on count from here).
@@ -153,6 +154,16 @@ class FlatTableReader:
                     + ", ".join(header.unmapped)
                 )
         state.year = year
+        if not header.has(Role.UNIT) and state.unit is None:
+            # A one-unit export may name its unit once, above the header: "单位名称：宝丰镇人民政府".
+            named = next((m.group(1) for m in map(_UNIT_LINE.search, above) if m), None)
+            if named:
+                state.unit = self._unit(tidy(named), "", table.rows[0].line, doc)
+            else:
+                doc.warnings.append(
+                    f"{table.name}: no 单位名称 column and no line such as 单位名称：… above the header; "
+                    "rows cannot be filed under a unit"
+                )
         for row in table.rows[at + 1 :]:
             self._row(row, state, year, doc)
         return state
@@ -172,7 +183,7 @@ class FlatTableReader:
             current = state.project
             if current is None or (current.name, current.unit) != (name, state.unit):
                 if state.unit is None:
-                    doc.warnings.append(f"{row.where}: project {name!r} has no 单位名称; skipped")
+                    doc.warnings.append(f"{row.where}: project {name!r} has no unit (单位名称); skipped")
                     state.project = None
                     return
                 state.project = self._project(name, state.unit, row_year or year, cells, row, state, doc)

@@ -46,9 +46,13 @@ class FormLinesReader:
         text = source.text
         if text is None:
             return False
-        # "指标值" may be "年度指标值" or "指标值（年度）" in a variant's header.
-        labels = all(f"\t{label}" in text for label in ("项目名称", "一级指标", "三级指标"))
-        return labels and re.search(r"\t[^\t\n]*指标值", text) is not None
+        # Each label is a cell of its own: a line holding just a tab and the label (a tab-separated
+        # table has the same words, but several to a line). "指标值" may be "年度指标值".
+        labels = (
+            *(rf"^\t\s*{label}\s*$" for label in ("项目名称", "一级指标", "三级指标")),
+            r"^\t[^\t\n]*指标值\s*$",
+        )
+        return all(re.search(pattern, text, re.M) for pattern in labels)
 
     def read(self, source: Source) -> Document:
         return FormParser(Document(layout=self.name)).read(rows(source.require_text(self.name)))

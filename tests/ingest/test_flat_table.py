@@ -119,5 +119,34 @@ def test_indicator_rows_before_any_project_are_skipped_with_a_warning() -> None:
 
 def test_a_spreadsheet_that_is_not_a_target_table() -> None:
     source = read_source("姓名,部门,电话\n张三,财政所,123\n".encode(), "通讯录.csv")
-    with pytest.raises(IngestError, match=r"unknown layout \(csv file with 1 table\(s\)\): looked for"):
+    found = r"unknown layout \(a delimited text file of 2 row\(s\)\): looked for"
+    with pytest.raises(IngestError, match=found):
         detect_reader(source)
+
+
+def test_unit_named_once_above_the_header() -> None:
+    header = HEADER.removeprefix("单位名称,")
+    doc = read(
+        f"2023年项目支出绩效目标表\n单位名称：058-平罗县宝丰镇人民政府\n{header}\n甲,100000,目标,产出指标,数量指标,甲一,,1个,\n"
+    )
+    [project] = doc.projects
+    assert (project.unit.code, project.unit.name, project.fiscal_year) == (
+        "058",
+        "平罗县宝丰镇人民政府",
+        2023,
+    )
+
+
+def test_no_unit_anywhere_says_so() -> None:
+    header = HEADER.removeprefix("单位名称,")
+    source = read_source(f"{header}\n甲,100000,目标,产出指标,数量指标,甲一,,1个,\n".encode(), "2023.csv")
+    doc = detect_reader(source).read(source)
+    assert not doc.projects
+    assert any("no 单位名称 column" in w for w in doc.warnings)
+
+
+def test_utf16_export_from_excel() -> None:
+    text = HEADER.replace(",", "\t") + "\n058-宝丰镇\t甲\t100000\t目标\t产出指标\t数量指标\t甲一\t\t1个\t\n"
+    source = read_source(text.encode("utf-16"), "2023年.txt")
+    assert source.encoding == "utf-16"
+    assert detect_reader(source).read(source).projects[0].indicators[0].name == "甲一"
