@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from rdflib import RDF, Graph
+from rdflib.namespace import DCTERMS
+
 from ingest.decode import IngestError
 from ingest.formats import read_source
 from ingest.graph import SourceInfo, document_graph
@@ -20,6 +23,7 @@ from ingest.readers.base import Reader, detect_reader, reader_named
 from ingest.records import Document, TargetKind
 from ingest.source import Source
 from jixiao.store import Store
+from ontology.namespace import JX
 
 MAX_BYTES = 200 * 1024 * 1024  # a target table is kilobytes; a 200 MB "table" is a mistake
 
@@ -89,6 +93,7 @@ def ingest_file(
     )
     graph = document_graph(doc, source, minter)
     replaced = store.has_document(minter.source_document(path.name))
+    shared = projects_elsewhere(store, graph)
     store.replace_document(graph)
     return IngestResult(
         file_name=path.name,
@@ -99,10 +104,35 @@ def ingest_file(
         objectives=sum(len(p.objectives) for p in doc.projects),
         indicators=sum(len(p.indicators) for p in doc.projects),
         targets=Counter(i.target.kind.value for p in doc.projects for i in p.indicators),
-        warnings=list(doc.warnings),
+        warnings=[*doc.warnings, *shared],
         quads=len(graph),
         replaced=replaced,
     )
 
 
 TARGET_KINDS = [kind.value for kind in TargetKind]
+
+
+def projects_elsewhere(store: Store, graph: Graph) -> list[str]:
+    """Warnings for projects this document shares with documents already stored.
+
+    The same table saved as .txt and as .docx (or exported twice) mints the same project IRIs,
+    and the union of the documents then merges the two copies; that is worth saying at once.
+    """
+    projects = sorted({str(p) for p in graph.subjects(RDF.type, JX.Project)})
+    if not projects:
+        return []
+    values = " ".join(f"<{p}>" for p in projects)
+    rows = store.query(
+        f"SELECT (COUNT(DISTINCT ?p) AS ?n) (SAMPLE(?title) AS ?file) ?g WHERE {{ VALUES ?p {{ {values} }} "
+        f"GRAPH ?g {{ ?p a <{JX.Project}> }} FILTER(?g != <{graph.identifier}>) "
+        f"OPTIONAL {{ GRAPH ?g {{ ?g <{DCTERMS.title}> ?title }} }} }} GROUP BY ?g"
+    )
+    warnings = []
+    for row in rows:
+        count, file, where = row  # type: ignore[misc]
+        warnings.append(
+            f"{count} of its {len(projects)} projects are also in {file or where} (same unit, year and "
+            "name): the graph merges the two copies; remove one (`jixiao remove FILE`) unless both are meant"
+        )
+    return warnings

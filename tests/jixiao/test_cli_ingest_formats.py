@@ -163,3 +163,16 @@ def test_same_file_name_twice_in_one_run(tmp_path: Path) -> None:
     code, _, err = jixiao(tmp_path / "data", "ingest", "--no-index", str(tmp_path / "a"), str(tmp_path / "b"))
     assert code == 2
     assert "same file name as" in err and "rename one" in err
+
+
+def test_the_same_table_in_a_second_file_is_pointed_out(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    code, _, err = jixiao(data, "ingest", "--no-index", str(FORM_LINES))
+    assert code == 0, err
+    copy = render.write_form_docx(render.head(render.load_sample(FORM_LINES), 2), tmp_path / "宝丰镇.docx")
+    code, out, _ = jixiao(data, "ingest", "--no-index", str(copy))
+    assert code == 0
+    assert "2 of its 2 projects are also in 001_c93f3a72651805c2.txt" in " ".join(out.split())
+    code, out, _ = jixiao(data, "ingest", "--no-index", str(copy))  # replacing itself is no copy
+    assert "also in 宝丰镇.docx" not in out
+    assert "warnings 1" in out and "also in 001_c93f3a72651805c2.txt" in " ".join(out.split())
