@@ -311,3 +311,13 @@ def test_load_queries_names_the_bad_file(tmp_path: Path) -> None:
     (tmp_path / "02-bad.rq").write_text(TITLE_EN + DESCRIPTION + BODY, encoding="utf-8")
     with pytest.raises(ValueError, match=r"02-bad\.rq: header lacks title"):
         load_queries(tmp_path)
+
+
+def test_amount_per_person_where_both_are_stated(sample_store: EmbeddedStore) -> None:
+    rows = run(sample_store.oxigraph(), cookbook_query("16-cost-per-person").text)
+    found = set(columns(rows, "projectName", "countIndicator", "count", "per", "amountPerWan"))
+    # 138.02 万元 for 45 村干部; 10 万元 for 1 社区; 人大代表 66 人 for 5.28 万元.
+    assert ("村干部任职补贴", "保障村干部人数", "45", "人", "3.0671") in found
+    assert ("城乡社区运转经费", "支持社区个数", "1", "个", "10") in found
+    assert ("乡镇人大代表经费", "人大代表人数", "66", "人", "0.08") in found
+    assert all(row["per"] != "人次" for row in rows)  # visits are not heads
