@@ -321,3 +321,13 @@ def test_amount_per_person_where_both_are_stated(sample_store: EmbeddedStore) ->
     assert ("城乡社区运转经费", "支持社区个数", "1", "个", "10") in found
     assert ("乡镇人大代表经费", "人大代表人数", "66", "人", "0.08") in found
     assert all(row["per"] != "人次" for row in rows)  # visits are not heads
+
+
+def test_money_targets_above_the_amount_are_exactly_the_known_cases(sample_store: EmbeddedStore) -> None:
+    """A violation query: on the samples it lists these three 浩门镇 cost ceilings, and nothing else."""
+    rows = run(sample_store.oxigraph(), cookbook_query("12-money-targets-above-amount").text)
+    assert sorted(columns(rows, "projectName", "indicatorName", "raw", "excess")) == [
+        ("乡镇残联及社区村级残联工作经费", "残疾人综合服务总成本", "≤ 2.295万元", "50"),
+        ("政协工作经费", "政协工作总成本", "≤2万元/年", "3000"),
+        ("浩门镇西关村、北关村、团结村党员活动室取暖费", "农牧民培训总成本", "≤5.2316万元/年", "16"),
+    ]
