@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: quickstart setup browser demo serve lint format test bench bench-quality bench-speed bench-load bench-draft bench-formats
+.PHONY: quickstart setup browser demo serve lint format test bench bench-quality bench-speed bench-load bench-draft bench-formats bench-review
 
 quickstart: setup browser demo
 
@@ -38,12 +38,18 @@ format:
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The notebooks run top to bottom on the bundled samples in a temporary data dir, whatever
+# JIXIAO_DATA says (CI points it at the quickstart's data; a developer's may be in use).
 test: lint
 	$(BIN)/pytest -q
+	env -u JIXIAO_DATA $(BIN)/pytest -q --nbmake notebooks
 
 # Benchmarks, run by hand (not in CI): they use the real model; the speed one embeds 100k texts
 # (about 10 minutes the first time; --reuse keeps the vectors in /tmp for reruns).
-bench: bench-quality bench-speed bench-load bench-draft bench-formats
+bench: bench-quality bench-speed bench-load bench-draft bench-formats bench-review
+
+bench-review:
+	$(BIN)/python bench/review.py --write
 
 bench-formats:
 	$(BIN)/python bench/formats.py --write

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from api import json_api, pages, sparql_routes
+from api import json_api, pages, review_routes, sparql_routes
 from api.catalogue import NotFound
 from api.resources import Resources, open_resources, resources
 from api.sparql import ProtocolError
@@ -80,6 +80,7 @@ def create_app(
         expose_headers=["X-Jixiao-Cut", "X-Jixiao-Rows"],
     )
     app.include_router(json_api.router)
+    app.include_router(review_routes.router)
     app.include_router(sparql_routes.router)
     app.include_router(pages.router())
     pages.mount_assets(app)

@@ -1,5 +1,5 @@
-"""The `jixiao` command: ingest, remove, stats, validate, sparql, export, search, similar, reindex,
-draft, serve."""
+"""The `jixiao` command: ingest, remove, stats, validate, review, sparql, export, search, similar,
+reindex, draft, serve."""
 
 from __future__ import annotations
 
@@ -25,15 +25,17 @@ from jixiao import query_output
 from jixiao import stats as stats_module
 from jixiao.describe import describe
 from jixiao.query_output import union_graph
+from jixiao.review import ReviewContext, ReviewError, review_graph, review_graph_iri, run_review
+from jixiao.review.report import finding_json, print_review
 from jixiao.settings import Settings, load_settings
 from jixiao.store import EmbeddedStore, StoreError, open_store
 from search.draft import Draft, Drafter, DraftRequest, default_table
 from search.draft_export import draft_turtle, draft_xlsx
 from search.encoder import Encoder, EncoderError, load_encoder
 from search.entries import Kind
-from search.index import IndexUnavailable
+from search.index import IndexUnavailable, SearchIndex
 from search.service import Filters, Hit, Mode, QueryError, SearchService
-from search.sync import SyncReport, graph_state, open_service, stale_documents, sync
+from search.sync import SyncReport, graph_state, load_index, open_service, stale_documents, sync
 
 app = typer.Typer(
     help="jixiao 绩效: a knowledge graph of budget performance targets. / 预算绩效目标知识图谱",
@@ -116,6 +118,10 @@ def ingest(
             reports.append(_ingest_one(path, store, minter, layout, names))
             progress.advance(task)
     results = [r.result for r in reports if r.result is not None]
+    if results:
+        # The category scheme's labels and the comparators' notations are what cookbook queries
+        # join on; `serve` installs them too, but an analyst may only ever ingest and query.
+        store.install_ontology()
     indexed = True
     if index and results:
         written = {str(minter.source_document(r.file_name)) for r in results}
@@ -370,6 +376,65 @@ def validate(
                 out.print(f"         [dim]… and {len(foci) - len(shown)} more (--all lists them)[/]")
     if not report.conforms:
         raise typer.Exit(1)
+
+
+# --- review (issue 7) ---------------------------------------------------------------------------
+
+
+@app.command()
+def review(
+    as_json: Annotated[bool, typer.Option("--json", help="the findings as a JSON list")] = False,
+    keep: Annotated[
+        bool,
+        typer.Option(
+            "--store/--no-store", help="keep the findings in the store's review graph (replaced each run)"
+        ),
+    ] = True,
+    data: DataOption = None,
+) -> None:
+    """Check every project against the review rules (审核) and list the findings per project.
+
+    Findings are not failures: the exit code is 0 whatever is found, 1 only when the review could
+    not run (then nothing is stored)."""
+    settings = load_settings(data)
+    store = _open(settings)
+    try:
+        store.install_ontology()
+        result = run_review(ReviewContext(store, _review_index(settings, store)))
+        if keep and not result.errors:
+            store.replace_document(review_graph(result, review_graph_iri(settings.base_iri)))
+    except (ReviewError, StoreError) as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    finally:
+        store.close()
+    if as_json:
+        findings = [finding_json(f, result) for f in result.findings]
+        sys.stdout.write(json.dumps(findings, ensure_ascii=False, indent=1) + "\n")
+    else:
+        print_review(out, result)
+        if keep and not result.errors:
+            out.print(f"[dim]stored in graph <{review_graph_iri(settings.base_iri)}>[/]", highlight=False)
+    for rule, problem in result.errors.items():
+        err.print(f"[red]error:[/] rule {rule} failed: {problem}", highlight=False, soft_wrap=True)
+    if result.errors:
+        raise typer.Exit(1)
+
+
+def _review_index(settings: Settings, store: EmbeddedStore) -> SearchIndex | None:
+    """The search index for the copy-paste rule, or None (that rule is then skipped, with the reason)."""
+    try:
+        index = load_index(settings)
+    except IndexUnavailable:
+        return None
+    changed, gone = stale_documents(graph_state(store), index)
+    if changed or gone:
+        err.print(
+            "[yellow]warning:[/] the search index does not match the store; the copy-paste rule"
+            " reads it as it is (run `jixiao reindex`)",
+            highlight=False,
+        )
+    return index
 
 
 # --- search (issue 3) ---------------------------------------------------------------------------

@@ -28,6 +28,9 @@ class JX(DefinedNamespace):
     Project: URIRef  # 项目 / project
     QualitativeTarget: URIRef  # 定性指标值 / qualitative target
     QuantitativeTarget: URIRef  # 定量指标值 / quantitative target
+    Review: URIRef  # 审核 / review
+    ReviewFinding: URIRef  # 审核发现 / review finding
+    ReviewRule: URIRef  # 审核规则 / review rule
     SourceDocument: URIRef  # 来源文件 / source document
     SourceLocation: URIRef  # 来源位置 / source location
     Target: URIRef  # 指标值 / target value
@@ -35,6 +38,7 @@ class JX(DefinedNamespace):
     UnparsedTarget: URIRef  # 未解析指标值 / unparsed target
 
     # owl:ObjectProperty
+    aboutProject: URIRef  # 所属项目 / about project
     category: URIRef  # 指标类别 / category
     comparator: URIRef  # 计算符号 / comparator
     direction: URIRef  # 指标方向性 / direction
@@ -43,6 +47,7 @@ class JX(DefinedNamespace):
     hasIndicator: URIRef  # 绩效指标 / has indicator
     hasObjective: URIRef  # 绩效目标 / has objective
     mediumTermTarget: URIRef  # 中期指标值 / medium-term target
+    rule: URIRef  # 审核规则 / rule
     target: URIRef  # 指标值 / target
     unit: URIRef  # 预算单位 / budget unit
 

@@ -263,3 +263,15 @@ def test_cli_commands_are_documented_in_readme() -> None:
     for command in app.registered_commands:
         name = command.name or (command.callback.__name__ if command.callback else "")
         assert f"jixiao {name}" in readme, name
+
+
+def test_cookbook_queries_work_right_after_ingest(ingested: Path) -> None:
+    """The category labels cookbook queries join on are in the store without `serve` ever running."""
+    from ontology.cookbook import cookbook_query
+
+    code, out, err = jixiao(
+        ingested, "sparql", cookbook_query("01-indicators-per-category").text, "--format", "csv"
+    )
+    assert code == 0, err
+    rows = out.strip().splitlines()
+    assert len(rows) > 5 and "数量指标" in out

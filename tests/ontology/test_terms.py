@@ -19,6 +19,7 @@ ORG = Namespace("http://www.w3.org/ns/org#")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
 PROV = Namespace("http://www.w3.org/ns/prov#")
 QUDT = Namespace("http://qudt.org/schema/qudt/")
+SH = Namespace("http://www.w3.org/ns/shacl#")
 OBEU_MEASURE = Namespace("http://data.openbudgets.eu/ontology/dsd/measure/")
 # rdflib's XSD warns on unknown attributes, and pytest probes module globals for fixtures.
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
@@ -42,6 +43,9 @@ CLASSES = [
     "SourceLocation",
     "Drafting",
     "Direction",
+    "Review",
+    "ReviewRule",
+    "ReviewFinding",
 ]
 OBJECT_PROPERTIES = [
     "unit",
@@ -54,6 +58,8 @@ OBJECT_PROPERTIES = [
     "mediumTermTarget",
     "direction",
     "comparator",
+    "rule",
+    "aboutProject",
 ]
 DATATYPE_PROPERTIES = [
     "fiscalYear",
@@ -177,6 +183,8 @@ def test_every_class_and_property_has_zh_and_en_labels_and_an_en_comment(jixiao:
         (JX.SourceDocument, PROV.Entity),
         (JX.SourceLocation, PROV.Entity),
         (JX.Drafting, PROV.Activity),
+        (JX.Review, PROV.Activity),
+        (JX.ReviewFinding, SH.ValidationResult),
     ],
 )
 def test_subclass_axioms(jixiao: rdflib.Graph, term: URIRef, parent: URIRef) -> None:

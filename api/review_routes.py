@@ -1,0 +1,88 @@
+"""GET /api/review: the review (审核) of the whole store, findings grouped per project.
+
+Computed afresh on each request from the graph the service holds, with the search index for the
+copy-paste rule when there is one, and never stored: a GET does not write (`jixiao review` stores
+the findings in their named graph for SPARQL). Reviews run one at a time; each reads the whole
+store.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from api.catalogue import Ids
+from api.resources import Resources, resources
+from jixiao.review import ReviewContext, Severity, run_review
+from jixiao.review.model import Finding
+from jixiao.review.report import groups
+from jixiao.review.run import Review
+
+router = APIRouter(prefix="/api", tags=["api"])
+Held = Annotated[Resources, Depends(resources)]
+_one_at_a_time = threading.Lock()
+
+
+def _finding(finding: Finding, ids: Ids) -> dict[str, Any]:
+    found = finding.to_json()
+    found["focus_id"] = ids.id(finding.focus)
+    found["project_id"] = ids.id(finding.project) if finding.project else None
+    return found
+
+
+def _counts(review: Review) -> dict[str, Any]:
+    counted = review.counts()
+    return {
+        "total": len(review.findings),
+        "by_severity": {s.value: sum(1 for f in review.findings if f.severity == s) for s in Severity},
+        "by_rule": {
+            rule.id: {s.value: counted.get((rule.id, s), 0) for s in Severity} for rule in review.rules
+        },
+        "projects": len({f.project for f in review.findings if f.project}),
+    }
+
+
+@router.get("/review", summary="Review findings (审核), grouped per project")
+def review(
+    held: Held,
+    severity: Annotated[
+        list[Severity] | None, Query(description="only these severities (repeatable): error, warning, info")
+    ] = None,
+    rule: Annotated[
+        list[str] | None, Query(max_length=50, description="only these rule ids (repeatable)")
+    ] = None,
+) -> dict[str, Any]:
+    index = held.search.index if held.search is not None else None
+    with _one_at_a_time:
+        result = run_review(ReviewContext(held.store, index))
+    counts = _counts(result)  # of everything, so that a filtered page still shows the whole picture
+    kept = [
+        f
+        for f in result.findings
+        if (not severity or f.severity in severity) and (not rule or f.rule in rule)
+    ]
+    filtered = Review(kept, result.rules, result.projects, result.documents, result.skipped, result.errors)
+    ids = held.catalogue.ids
+    listed = []
+    for group in groups(filtered):
+        project = group.project.to_json() | {"id": ids.id(group.project.iri)} if group.project else None
+        listed.append(
+            {
+                "heading": group.heading,
+                "project": project,
+                "findings": [_finding(f, ids) for f in group.findings],
+            }
+        )
+    warnings = held.search_warnings() if "copy-paste" not in result.skipped else []
+    return {
+        "ended_at": result.ended_at.isoformat(timespec="seconds"),
+        "rules": [r.to_json() for r in result.rules],
+        "skipped": result.skipped,
+        "errors": result.errors,
+        "counts": counts,
+        "shown": len(kept),
+        "groups": listed,
+        "warnings": warnings,
+    }
