@@ -37,49 +37,44 @@ SELECT ?o ?text ?ordinal ?overall WHERE {
 } ORDER BY DESC(?overall) ?ordinal ?o
 """
 
-INDICATORS = """
+# A target's typed fields, for whichever target ?t is bound to (jx:target, jx:mediumTermTarget).
+TARGET_FIELDS = """
+    OPTIONAL { ?t a ?type . FILTER(?type != jx:Target) }
+    OPTIONAL { ?t jx:comparator ?comparator }
+    OPTIONAL { ?t qudt:numericValue ?number }
+    OPTIONAL { ?t jx:unitText ?unitText }
+    OPTIONAL { ?t jx:isPlaceholder ?placeholder }"""
+
+INDICATORS = f"""
 SELECT ?i ?label ?ordinal ?category ?level1Label ?level2Label ?raw ?type ?comparator ?number ?unitText
-       ?placeholder ?project WHERE {
+       ?placeholder ?project WHERE {{
   ?project jx:hasIndicator ?i . ?i rdfs:label ?label .
-  OPTIONAL { ?i jx:ordinal ?ordinal }
-  OPTIONAL { ?i jx:category ?category }
-  OPTIONAL { ?i jx:level1Label ?level1Label }
-  OPTIONAL { ?i jx:level2Label ?level2Label }
-  OPTIONAL {
-    ?i jx:target ?t . ?t jx:rawText ?raw .
-    OPTIONAL { ?t a ?type . FILTER(?type != jx:Target) }
-    OPTIONAL { ?t jx:comparator ?comparator }
-    OPTIONAL { ?t qudt:numericValue ?number }
-    OPTIONAL { ?t jx:unitText ?unitText }
-    OPTIONAL { ?t jx:isPlaceholder ?placeholder }
-  }
-} ORDER BY ?ordinal ?i
+  OPTIONAL {{ ?i jx:ordinal ?ordinal }}
+  OPTIONAL {{ ?i jx:category ?category }}
+  OPTIONAL {{ ?i jx:level1Label ?level1Label }}
+  OPTIONAL {{ ?i jx:level2Label ?level2Label }}
+  OPTIONAL {{
+    ?i jx:target ?t . ?t jx:rawText ?raw .{TARGET_FIELDS}
+  }}
+}} ORDER BY ?ordinal ?i
 """
 
-INDICATOR_SOURCE = """
-SELECT ?sourceText ?document ?file ?line ?where WHERE {
-  OPTIONAL { ?i jx:sourceText ?sourceText }
-  OPTIONAL { ?i prov:wasDerivedFrom ?loc . ?loc prov:hadPrimarySource ?document .
-             OPTIONAL { ?loc jx:line ?line } OPTIONAL { ?loc rdfs:label ?where }
-             OPTIONAL { ?document dcterms:title ?file } }
-} LIMIT 1
-"""
-
-# What some tables add to an indicator (weight, direction, explanation, a medium-term value).
-INDICATOR_EXTRAS = """
-SELECT ?weight ?direction ?explanation ?raw ?type ?comparator ?number ?unitText ?placeholder WHERE {
-  OPTIONAL { ?i jx:weight ?weight }
-  OPTIONAL { ?i jx:direction ?direction }
-  OPTIONAL { ?i jx:explanation ?explanation }
-  OPTIONAL {
-    ?i jx:mediumTermTarget ?t . ?t jx:rawText ?raw .
-    OPTIONAL { ?t a ?type . FILTER(?type != jx:Target) }
-    OPTIONAL { ?t jx:comparator ?comparator }
-    OPTIONAL { ?t qudt:numericValue ?number }
-    OPTIONAL { ?t jx:unitText ?unitText }
-    OPTIONAL { ?t jx:isPlaceholder ?placeholder }
-  }
-} LIMIT 1
+# One indicator's page details: where it was read, and what some tables add (weight, direction,
+# explanation, a medium-term value).
+INDICATOR_DETAILS = f"""
+SELECT ?sourceText ?document ?file ?line ?where ?weight ?direction ?explanation
+       ?raw ?type ?comparator ?number ?unitText ?placeholder WHERE {{
+  OPTIONAL {{ ?i jx:sourceText ?sourceText }}
+  OPTIONAL {{ ?i prov:wasDerivedFrom ?loc . ?loc prov:hadPrimarySource ?document .
+             OPTIONAL {{ ?loc jx:line ?line }} OPTIONAL {{ ?loc rdfs:label ?where }}
+             OPTIONAL {{ ?document dcterms:title ?file }} }}
+  OPTIONAL {{ ?i jx:weight ?weight }}
+  OPTIONAL {{ ?i jx:direction ?direction }}
+  OPTIONAL {{ ?i jx:explanation ?explanation }}
+  OPTIONAL {{
+    ?i jx:mediumTermTarget ?t . ?t jx:rawText ?raw .{TARGET_FIELDS}
+  }}
+}} LIMIT 1
 """
 DIRECTIONS = {"positive": "正向", "negative": "反向"}
 
@@ -222,8 +217,7 @@ class Catalogue:
         project_rows = self._select(PROJECT, p=rows[0]["project"])
         project = project_rows[0] if project_rows else {"label": None, "year": None, "unit": None}
         unit, township = self._unit(project["unit"])
-        extra = self._select(INDICATOR_SOURCE, i=iri)
-        [facts] = self._select(INDICATOR_EXTRAS, i=iri) or [{}]
+        [facts] = self._select(INDICATOR_DETAILS, i=iri) or [{}]
         direction = str(facts.get("direction") or "").rsplit("#", 1)[-1]
         return {
             **found,
@@ -235,8 +229,8 @@ class Catalogue:
             "year": project["year"],
             "unit": unit,
             "township": township,
-            "source_text": extra[0]["sourceText"] if extra else None,
-            "source": _source(extra[0]) if extra else None,
+            "source_text": facts.get("sourceText"),
+            "source": _source(facts),
         }
 
     def _indicator(self, row: dict[str, Any]) -> dict[str, Any]:

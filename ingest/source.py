@@ -112,11 +112,7 @@ class Source:
         return [row for table in self.tables for row in table.rows]
 
     def where(self, line: int) -> str:
-        for table in self.tables:
-            for row in table.rows:
-                if row.line == line:
-                    return row.where
-        return f"line {line}"
+        return self.locations().get(line, f"line {line}")
 
     def locations(self) -> dict[int, str]:
         """Line -> where, for rows whose place is not just a text line (sheets, tables, pages)."""

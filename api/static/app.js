@@ -294,6 +294,23 @@ export function similarListHTML(hits) {
   })}</ul>`;
 }
 
+/** Fill the element `#similar-list` with the entries nearest `id` in other townships. `noun` is
+ *  what they are (指标, 项目), for the empty and error messages. */
+export async function loadSimilar(id, limit, noun) {
+  const target = document.getElementById("similar-list");
+  try {
+    const data = await getJSON(`/api/similar?id=${encodeURIComponent(id)}&limit=${limit}`);
+    render(
+      target,
+      html`${warningsHTML(data.warnings)}${
+        data.hits.length ? similarListHTML(data.hits) : html`<p class="hint">其他乡镇没有相似的${noun}。</p>`
+      }`,
+    );
+  } catch (err) {
+    render(target, errorHTML(err, `查找相似${noun}出错`));
+  }
+}
+
 // --- posting, downloads (起草 page) ---
 
 /** POST a JSON body and return the Response when it is ok; throws ApiError like getJSON. */

@@ -17,11 +17,10 @@ import {
   raw,
   render,
   setTitle,
-  similarListHTML,
+  loadSimilar,
   sourceText,
   targetValue,
   unitText,
-  warningsHTML,
 } from "/static/app.js";
 
 const page = document.getElementById("page");
@@ -93,21 +92,6 @@ function indicatorHTML(it) {
     <p class="hint"><span title="${it.iri}">IRI：<code>${it.id}</code></span></p>`;
 }
 
-async function loadSimilar(id) {
-  const target = document.getElementById("similar-list");
-  try {
-    const data = await getJSON(`/api/similar?id=${encodeURIComponent(id)}&limit=10`);
-    render(
-      target,
-      html`${warningsHTML(data.warnings)}${
-        data.hits.length ? similarListHTML(data.hits) : html`<p class="hint">其他乡镇没有相似的指标。</p>`
-      }`,
-    );
-  } catch (err) {
-    render(target, errorHTML(err, "查找相似指标出错"));
-  }
-}
-
 async function start() {
   const id = pageId();
   if (!id) {
@@ -122,7 +106,7 @@ async function start() {
       html`<a href="/">搜索</a>${SEP}<a href="${projectURL(it.project.id)}">${it.project.label}</a>${SEP}指标`,
     );
     render(page, indicatorHTML(it));
-    loadSimilar(it.id);
+    loadSimilar(it.id, 10, "指标");
   } catch (err) {
     setTitle("指标");
     render(page, errorHTML(err, err.status === 404 ? "没有找到这个指标" : "指标加载失败"));

@@ -14,11 +14,10 @@ import {
   raw,
   render,
   setTitle,
-  similarListHTML,
+  loadSimilar,
   sourceText,
   targetValue,
   unitText,
-  warningsHTML,
 } from "/static/app.js";
 
 const page = document.getElementById("page");
@@ -119,21 +118,6 @@ function projectHTML(p) {
       · <span title="${p.iri}">IRI：<code>${p.id}</code></span></p>`;
 }
 
-async function loadSimilar(id) {
-  const target = document.getElementById("similar-list");
-  try {
-    const data = await getJSON(`/api/similar?id=${encodeURIComponent(id)}&limit=6`);
-    render(
-      target,
-      html`${warningsHTML(data.warnings)}${
-        data.hits.length ? similarListHTML(data.hits) : html`<p class="hint">其他乡镇没有相似的项目。</p>`
-      }`,
-    );
-  } catch (err) {
-    render(target, errorHTML(err, "查找相似项目出错"));
-  }
-}
-
 async function start() {
   const id = pageId();
   if (!id) {
@@ -149,7 +133,7 @@ async function start() {
       const anchor = document.getElementById(location.hash.slice(1));
       if (anchor) anchor.scrollIntoView();
     }
-    loadSimilar(p.id);
+    loadSimilar(p.id, 6, "项目");
   } catch (err) {
     setTitle("项目");
     render(page, errorHTML(err, err.status === 404 ? "没有找到这个项目" : "项目加载失败"));

@@ -42,7 +42,6 @@ _SERIALS = range(36526, 73051)  # 2000-01-01 .. 2099-12-31
 @dataclass
 class _State:
     header: Header
-    table: Table
     yuan_per_amount: Decimal
     funding_scale: dict[Role, Decimal]
     amount_stated: bool = False
@@ -135,13 +134,13 @@ class FlatTableReader:
         if previous is not None and previous.header.positions == header.positions:
             # The same header again (a PDF's next page, an export's next sheet): a project whose
             # cells are blank on the first rows continues from the table before.
-            previous.header, previous.table = header, table
+            previous.header = header
             state = previous
             year = year or previous.year
         else:
             scale, stated = header.amount_scale(Role.AMOUNT, Decimal(1))
             funding = {role: header.amount_scale(role, scale)[0] for role in (Role.FISCAL, Role.OTHER_FUNDS)}
-            state = _State(header, table, scale, funding, amount_stated=stated)
+            state = _State(header, scale, funding, amount_stated=stated)
             if year is None and not header.has(Role.YEAR):
                 doc.warnings.append(
                     f"{table.name}: no fiscal year found (no 年度 column, and no year in a title above the "

@@ -35,7 +35,7 @@ class FormTableReader:
         return False
 
     def read(self, source: Source) -> Document:
-        places = {row.line: row.where for row in source.rows()}
+        places = source.locations()
         rows: list[Row] = [[Cell(text, row.line) for text in row.texts()] for row in source.rows()]
         parser = FormParser(Document(layout=self.name), lambda line: places.get(line, f"line {line}"))
         return parser.read(rows)
