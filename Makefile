@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: quickstart setup browser demo serve lint format test bench bench-quality bench-speed bench-load bench-draft bench-formats bench-review
+.PHONY: quickstart setup browser demo serve lint format test bench bench-quality bench-speed bench-load bench-draft bench-formats bench-review bench-scale
 
 quickstart: setup browser demo
 
@@ -47,6 +47,10 @@ test: lint
 # Benchmarks, run by hand (not in CI): they use the real model; the speed one embeds 100k texts
 # (about 10 minutes the first time; --reuse keeps the vectors in /tmp for reruns).
 bench: bench-quality bench-speed bench-load bench-draft bench-formats bench-review
+
+# 10k, 100k and 1M synthetic indicators (about 2 hours on 2 cores; corpora and stores in /tmp/jixiao-scale).
+bench-scale:
+	$(BIN)/python bench/scale.py --write
 
 bench-review:
 	$(BIN)/python bench/review.py --write

@@ -19,6 +19,7 @@ from api.catalogue import NotFound
 from api.resources import Resources, open_resources, resources
 from api.sparql import ProtocolError
 from jixiao.settings import Settings
+from jixiao.store import StoreError
 from search.encoder import Encoder, EncoderError, load_encoder
 from search.service import QueryError
 
@@ -43,6 +44,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (415, "a POST body that is not a SPARQL form, query or update"),
         (422, "a parameter of the wrong type or out of range"),
         (500, "the query engine crashed on this query (the service goes on)"),
+        (502, "the remote store's server (--store) failed or cannot be reached"),
         (503, "search not available (no index yet), or the SPARQL time limit"),
     )
 }
@@ -131,6 +133,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
         return _error(404, str(exc))
+
+    @app.exception_handler(StoreError)
+    async def store_error(_: Request, exc: StoreError) -> JSONResponse:
+        return _error(502, str(exc))  # only a remote store fails while the service runs
 
     @app.exception_handler(EncoderError)
     async def encoder_error(_: Request, exc: EncoderError) -> JSONResponse:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from api.sparql import ProtocolError, QueryEngine
 from ontology import prologue
 from search.texts import COMPARATORS, TARGET_TYPES, category_refs
 
@@ -139,7 +140,7 @@ class Ids:
 
 
 class Catalogue:
-    def __init__(self, store: ox.Store, ids: Ids) -> None:
+    def __init__(self, store: QueryEngine, ids: Ids) -> None:
         self.store = store
         self.ids = ids
 
@@ -152,7 +153,17 @@ class Catalogue:
                 raise NotFound(f"not an IRI: {exc}") from None
             variables = " ".join(f"?{name}" for name in bound)
             body = body.replace("WHERE {", f"WHERE {{ VALUES ({variables}) {{ ({terms}) }}", 1)
-        solutions = self.store.query(PREFIXES + body, use_default_graph_as_union=True)
+        # pyoxigraph's results must be dropped on this thread: a remote store's failure while they
+        # are read is re-raised here, outside the frame that holds them (as in api.sparql.Endpoint).
+        failure: ProtocolError | None = None
+        try:
+            return self._rows(PREFIXES + body)
+        except ProtocolError as exc:
+            failure = ProtocolError(exc.status, exc.message)
+        raise failure
+
+    def _rows(self, text: str) -> list[dict[str, Any]]:
+        solutions = self.store.query(text, use_default_graph_as_union=True)
         assert isinstance(solutions, ox.QuerySolutions)
         names = [v.value for v in solutions.variables]
         return [{name: _python(row[name]) for name in names} for row in solutions]

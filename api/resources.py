@@ -6,14 +6,17 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from fastapi import HTTPException, Request
 
 from api.catalogue import Catalogue, Ids
 from api.query_process import QueryPool
-from api.sparql import Endpoint, Limits
+from api.remote import InProcessQueries, RemoteEngine
+from api.sparql import Answer, Dataset, Endpoint, Limits, QueryEngine
+from jixiao.remote_store import RemoteStore, SparqlClient
 from jixiao.settings import Settings
-from jixiao.store import EmbeddedStore, open_store
+from jixiao.store import EmbeddedStore, Store, open_store
 from search.encoder import Encoder
 from search.index import IndexUnavailable
 from search.service import SearchService
@@ -25,13 +28,21 @@ SPARQL_WORKERS = 2  # query processes (2 cores here); more queries wait for a fr
 SEARCH_SLOTS = 2
 
 
+class Queries(Protocol):
+    """Where /sparql queries run: worker processes (embedded store), or the store server."""
+
+    def query(self, text: str, dataset: Dataset, accept: str | None, format_param: str | None) -> Answer: ...
+    def refresh(self) -> None: ...
+    def close(self) -> None: ...
+
+
 @dataclass
 class Resources:
     settings: Settings
-    store: EmbeddedStore
+    store: Store
     catalogue: Catalogue
     endpoint: Endpoint  # updates, in this process (they need the writable store)
-    queries: QueryPool  # queries, in worker processes
+    queries: Queries  # queries, in worker processes (or the remote store's server)
     search: SearchService | None
     search_problem: str | None  # why there is no search (no index yet, another model…)
     index_stale: bool  # the index was built from other versions of the documents
@@ -51,6 +62,13 @@ class Resources:
                 " search shows the earlier state until `jixiao reindex`"
             )
         return warnings
+
+    def after_update(self) -> None:
+        """After a SPARQL Update: query workers opened from now on must see it."""
+        if isinstance(self.store, EmbeddedStore):
+            self.store.oxigraph().flush()
+        self.queries.refresh()
+        self.updated_over_sparql = True
 
     def close(self) -> None:
         """Release the store's lock: every holder of the pyoxigraph store lets go before it closes."""
@@ -83,16 +101,27 @@ def open_resources(
         stale = bool(changed or gone)
         if preload_model:
             _ = search.encoder  # load now, so the first search does not wait for it
+    engine, queries = _query_engine(store, settings, limits)
     return Resources(
         settings=settings,
         store=store,
-        catalogue=Catalogue(store.oxigraph(), ids),
-        endpoint=Endpoint(store.oxigraph(), limits),
-        queries=QueryPool(settings.store_dir, limits, SPARQL_WORKERS),
+        catalogue=Catalogue(engine, ids),
+        endpoint=Endpoint(engine, limits),
+        queries=queries,
         search=search,
         search_problem=problem,
         index_stale=stale,
     )
+
+
+def _query_engine(store: Store, settings: Settings, limits: Limits) -> tuple[QueryEngine, Queries]:
+    """What the pages and /sparql query: pyoxigraph itself (queries in worker processes that open
+    the store read-only), or the remote store's server through api.remote."""
+    if isinstance(store, RemoteStore):
+        engine = RemoteEngine(SparqlClient(store.endpoints, settings.sparql_timeout))
+        return engine, InProcessQueries(engine, limits)
+    assert isinstance(store, EmbeddedStore)
+    return store.oxigraph(), QueryPool(settings.store_dir, limits, SPARQL_WORKERS)
 
 
 def resources(request: Request) -> Resources:

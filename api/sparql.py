@@ -13,9 +13,9 @@ import json
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
@@ -179,9 +179,27 @@ def uses_service(text: str) -> bool:
 
 # --- execution ----------------------------------------------------------------------------------
 
+GraphNames = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
+
+
+class QueryEngine(Protocol):
+    """What queries run on: a pyoxigraph Store, or api.remote.RemoteEngine (a SPARQL server)."""
+
+    def query(
+        self,
+        query: str,
+        /,
+        *,
+        use_default_graph_as_union: bool = False,
+        default_graph: GraphNames | list[GraphNames] | None = None,
+        named_graphs: list[ox.NamedNode | ox.BlankNode] | None = None,
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | Iterable[ox.Triple]: ...
+
+    def update(self, update: str, /) -> None: ...
+
 
 class Endpoint:
-    def __init__(self, store: ox.Store, limits: Limits) -> None:
+    def __init__(self, store: QueryEngine, limits: Limits) -> None:
         self.store = store
         self.limits = limits
         self._write = threading.Lock()  # one update at a time; reads never wait for it
@@ -281,7 +299,7 @@ class Endpoint:
         return Answer(body, media, len(bindings), cut)
 
     def _triples(
-        self, triples: ox.QueryTriples, accept: str | None, deadline: Deadline, format_param: str | None
+        self, triples: Iterable[ox.Triple], accept: str | None, deadline: Deadline, format_param: str | None
     ) -> Answer:
         media = negotiate(accept, list(GRAPH_TYPES), format_param)
         kept: list[ox.Triple] = []

@@ -95,9 +95,7 @@ async def sparql_post(request: Request, held: Held) -> Response:
             )
         _authorise_update(request, held)
         await asyncio.get_running_loop().run_in_executor(held.sparql_pool, held.endpoint.update, updates[0])
-        held.store.oxigraph().flush()  # so that query workers opened from now on see it
-        held.queries.refresh()
-        held.updated_over_sparql = True
+        held.after_update()
         return Response(status_code=204)
     dataset = Dataset(tuple(fields.get("default-graph-uri", ())), tuple(fields.get("named-graph-uri", ())))
     format_param = url["format"][0] if url.get("format") else None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV
+from rdflib.plugins.serializers.nt import _nt_row
 
 from ingest import categories
 from ingest.iri import IriMinter, normalize_key
@@ -106,17 +108,24 @@ def decimal_literal(value: Decimal) -> Literal:
     return Literal(text, datatype=XSD.decimal)
 
 
+Emit = Callable[[tuple[URIRef, URIRef, URIRef | Literal]], object]  # Graph.add returns the graph
+
+
 class _Builder:
-    def __init__(self, doc: Document, source: SourceInfo, minter: IriMinter) -> None:
+    """Walks the records once and emits each triple to `emit`: into an rdflib Graph, or as
+    N-Triples lines for the bulk path (which skips rdflib's indexed in-memory store: adding to it
+    took two thirds of the time of building a graph, bench/RESULTS.md "Scale")."""
+
+    def __init__(self, doc: Document, source: SourceInfo, minter: IriMinter, emit: Emit) -> None:
         self.doc = doc
         self.source = source
         self.minter = minter
-        self.graph = Graph(identifier=minter.source_document(source.file_name))
+        self.emit = emit
         self.doc_iri = minter.source_document(source.file_name)
 
     def add(self, s: URIRef, p: URIRef, o: URIRef | Literal | None) -> None:
         if o is not None:
-            self.graph.add((s, p, o))
+            self.emit((s, p, o))
 
     def located(self, entity: URIRef, line: int | None) -> None:
         if line is None:
@@ -130,9 +139,8 @@ class _Builder:
         where = self.source.locations.get(line)
         self.add(location, RDFS.label, Literal(where) if where else None)
 
-    def build(self) -> Graph:
-        g, d = self.graph, self.doc_iri
-        bind_prefixes(g)
+    def build(self) -> None:
+        d = self.doc_iri
         self.add(d, RDF.type, JX.SourceDocument)
         self.add(d, DCTERMS.title, Literal(self.source.file_name))
         self.add(d, JX.sha256, Literal(self.source.sha256))
@@ -144,7 +152,6 @@ class _Builder:
             self.unit_total(total)
         for project in self.doc.projects:
             self.project(project)
-        return g
 
     def unit(self, unit: BudgetUnit) -> URIRef:
         iri = self.minter.unit(unit)
@@ -286,4 +293,47 @@ class _Builder:
 
 def document_graph(doc: Document, source: SourceInfo, minter: IriMinter) -> Graph:
     """The named graph of one source document: its entities and their provenance."""
-    return _Builder(doc, source, minter).build()
+    graph = Graph(identifier=minter.source_document(source.file_name))
+    bind_prefixes(graph)
+    _Builder(doc, source, minter, graph.add).build()
+    return graph
+
+
+# The document's own description (title, sha256, layout): what `Store.documents()` lists. The
+# bulk path writes these last, so a document whose load was cut short is not listed as stored.
+MARKER_PREDICATES = (RDF.type, DCTERMS.title, JX.sha256, JX.layout, JX.ingestedAt)
+
+
+@dataclass(frozen=True)
+class DocumentTriples:
+    """One document's graph as N-Triples text: its content, and its marker lines apart."""
+
+    graph: URIRef
+    content: str
+    marker: str
+    count: int  # distinct triples in both
+
+    def content_nquads(self) -> str:
+        """The content as N-Quads in the document's graph (without the marker)."""
+        return self._nquads(self.content)
+
+    def marker_nquads(self) -> str:
+        return self._nquads(self.marker)
+
+    def _nquads(self, ntriples: str) -> str:
+        suffix = f" <{self.graph}> .\n"  # each N-Triples line ends with " .\n"
+        return "".join(line[:-3] + suffix for line in ntriples.splitlines(keepends=True))
+
+
+def document_ntriples(doc: Document, source: SourceInfo, minter: IriMinter) -> DocumentTriples:
+    """The same triples as `document_graph`, written straight to N-Triples without an rdflib Graph."""
+    lines: dict[str, None] = {}  # an ordered set: a graph holds each triple once
+    marker: dict[str, None] = {}
+    doc_iri = minter.source_document(source.file_name)
+
+    def emit(triple: tuple[URIRef, URIRef, URIRef | Literal]) -> None:
+        is_marker = triple[0] == doc_iri and triple[1] in MARKER_PREDICATES
+        (marker if is_marker else lines)[_nt_row(triple)] = None
+
+    _Builder(doc, source, minter, emit).build()
+    return DocumentTriples(doc_iri, "".join(lines), "".join(marker), len(lines) + len(marker))

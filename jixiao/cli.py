@@ -13,22 +13,27 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rdflib import URIRef
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from ingest.bulk import BulkLoader
 from ingest.decode import IngestError
 from ingest.iri import IriMinter
 from ingest.pipeline import TARGET_KINDS, IngestResult, ingest_file
+from jixiao import check as checks
 from jixiao import query_output
+from jixiao import settings as settings_module
 from jixiao import stats as stats_module
 from jixiao.describe import describe
 from jixiao.query_output import union_graph
 from jixiao.review import ReviewContext, ReviewError, review_graph, review_graph_iri, run_review
 from jixiao.review.report import finding_json, print_review
-from jixiao.settings import Settings, load_settings
-from jixiao.store import EmbeddedStore, StoreError, open_store
+from jixiao.settings import Settings
+from jixiao.store import EmbeddedStore, Store, StoreError, open_store
 from search.draft import Draft, Drafter, DraftRequest, default_table
 from search.draft_export import draft_turtle, draft_xlsx
 from search.encoder import Encoder, EncoderError, load_encoder
@@ -53,11 +58,44 @@ DataOption = Annotated[
 ]
 
 
-def _open(settings: Settings) -> EmbeddedStore:
+# The store is a global option (`jixiao --store URL COMMAND`): `review` has a --store/--no-store flag.
+_global_store: str | None = None
+
+
+@app.callback()
+def _global_options(
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="keep the graph in a SPARQL 1.1 server, e.g. sparql+http://127.0.0.1:7878 (`oxigraph serve"
+            " --union-default-graph`: its default graph must be the union of its named graphs); the"
+            " search index stays in --data. Give it before the command. Default: embedded in --data;"
+            " env JIXIAO_STORE",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    global _global_store
+    if store is not None:
+        try:
+            settings_module.load_settings(store=store)
+        except ValidationError as exc:
+            problem = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+            raise typer.BadParameter(problem, param_hint="--store") from None
+    _global_store = store
+
+
+def load_settings(data: Path | None = None) -> Settings:
+    """A command's settings: the environment, then its --data and the global --store."""
+    return settings_module.load_settings(data, _global_store)
+
+
+def _open(settings: Settings) -> Store:
     try:
         return open_store(settings)
     except StoreError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
 
@@ -99,12 +137,21 @@ def ingest(
         bool, typer.Option("--index/--no-index", help="update the search index (--no-index: later `reindex`)")
     ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="the per-file report as JSON on stdout")] = False,
+    bulk: Annotated[
+        bool,
+        typer.Option(
+            "--bulk",
+            help="for large loads: new files through the store's bulk loader in batches, files stored"
+            " unchanged skipped (rerun to resume a load cut short)",
+        ),
+    ] = False,
     data: DataOption = None,
 ) -> None:
     """Read documents into the store, one named graph each (re-ingesting replaces), and index them."""
     settings = load_settings(data)
     inputs, skipped = expand_inputs(files)
     store = _open(settings)
+    _hint_interrupted(store, settings)
     minter = IriMinter(settings.base_iri)
     reports: list[FileReport] = []
     names: dict[str, Path] = {}
@@ -113,24 +160,39 @@ def ingest(
         console=err, transient=True,
     ) as progress:  # fmt: skip
         task = progress.add_task("", total=len(inputs))
+        loader = _bulk_loader(store, minter, layout) if bulk else None
         for path in inputs:
             progress.update(task, description=path.name)
-            reports.append(_ingest_one(path, store, minter, layout, names))
+            reports.append(_ingest_one(path, store, minter, layout, names, loader))
             progress.advance(task)
+        if loader is not None:
+            progress.update(task, description="writing the last batch")
+            loader.flush()
     results = [r.result for r in reports if r.result is not None]
     if results:
         # The category scheme's labels and the comparators' notations are what cookbook queries
         # join on; `serve` installs them too, but an analyst may only ever ingest and query.
-        store.install_ontology()
+        try:
+            store.install_ontology()
+        except StoreError as exc:
+            problem = escape(str(exc))
+            err.print(f"[red]error:[/] the ontology terms were not stored: {problem}", highlight=False)
+            raise typer.Exit(2) from None
     indexed = True
-    if index and results:
+    # Files skipped as unchanged (--bulk) still sync: a rerun after a load killed while embedding
+    # finds every file stored and the index behind; sync embeds what it lacks (the cache keeps
+    # what the killed run had embedded).
+    if index and (results or any(r.unchanged for r in reports)):
         written = {str(minter.source_document(r.file_name)) for r in results}
         indexed = _update_index(store, settings, changed=written)
     store.close()
     if as_json:
-        print(json.dumps(_json_report(reports, skipped), ensure_ascii=False, indent=2))
+        payload = _json_report(reports, skipped)
+        if loader is not None:
+            payload["stages"] = loader.seconds.as_dict()
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
-        _print_report(reports, skipped)
+        _print_report(reports, skipped, brief=bulk)
     for report in reports:
         if report.error:
             err.print(f"[red]error:[/] {report.path}: {report.error}", highlight=False, soft_wrap=True)
@@ -145,10 +207,23 @@ class FileReport:
     path: Path
     result: IngestResult | None = None
     error: str | None = None
+    unchanged: bool = False  # --bulk: stored before with the same bytes, skipped
+
+
+def _bulk_loader(store: Store, minter: IriMinter, layout: str | None) -> BulkLoader:
+    if not isinstance(store, EmbeddedStore):
+        err.print("[red]error:[/] --bulk loads into the embedded store only (not with --store)")
+        raise typer.Exit(2)
+    return BulkLoader(store, minter, layout)
 
 
 def _ingest_one(
-    path: Path, store: EmbeddedStore, minter: IriMinter, layout: str | None, names: dict[str, Path]
+    path: Path,
+    store: Store,
+    minter: IriMinter,
+    layout: str | None,
+    names: dict[str, Path],
+    loader: BulkLoader | None = None,
 ) -> FileReport:
     earlier = names.get(path.name)
     if earlier is not None and earlier != path:
@@ -157,9 +232,14 @@ def _ingest_one(
         return FileReport(path, error=f"same file name as {earlier}, ingested in this run; rename one")
     names[path.name] = path
     try:
-        return FileReport(path, result=ingest_file(path, store, minter, layout))
+        if loader is None:
+            return FileReport(path, result=ingest_file(path, store, minter, layout))
+        result = loader.add(path)
+        return FileReport(path, result=result, unchanged=result is None)
     except IngestError as exc:
         return FileReport(path, error=str(exc))
+    except StoreError as exc:  # the remote store's server down, or refusing the write
+        return FileReport(path, error=f"not stored: {exc}")
     except Exception as exc:  # a reader bug must not stop the other files
         return FileReport(path, error=f"unexpected error ({type(exc).__name__}: {exc}); please report it")
 
@@ -168,6 +248,9 @@ def _json_report(reports: list[FileReport], skipped: list[Path]) -> dict[str, ob
     files: list[dict[str, object]] = []
     for report in reports:
         r = report.result
+        if report.unchanged:
+            files.append({"file": str(report.path), "unchanged": True})
+            continue
         if r is None:
             files.append({"file": str(report.path), "error": report.error})
             continue
@@ -189,13 +272,21 @@ def _json_report(reports: list[FileReport], skipped: list[Path]) -> dict[str, ob
     return {"files": files, "skipped": [str(p) for p in skipped]}
 
 
-def _print_report(reports: list[FileReport], skipped: list[Path]) -> None:
+def _print_report(reports: list[FileReport], skipped: list[Path], brief: bool = False) -> None:
+    """Per file, then a total; `brief` (bulk loads of thousands of files): errors and the total only."""
     # One short block per file rather than a wide table: it stays readable in an 80-column
     # Windows console, where a twelve-column table truncates every header.
     total: Counter[str] = Counter()
     results = [r.result for r in reports if r.result is not None]
     for report in reports:
         r = report.result
+        if brief and report.error is None:
+            if r is not None:
+                total.update(r.targets)
+            continue
+        if report.unchanged:
+            out.print(f"[bold]{report.path}[/]  unchanged, skipped", highlight=False, soft_wrap=True)
+            continue
         if r is None:
             out.print(
                 f"[bold]{report.path}[/]  [red]error:[/] {report.error}", highlight=False, soft_wrap=True
@@ -220,10 +311,13 @@ def _print_report(reports: list[FileReport], skipped: list[Path]) -> None:
         )
         total.update(r.targets)
     if len(reports) > 1:
-        failed = len(reports) - len(results)
+        failed = sum(1 for r in reports if r.error)
+        unchanged = sum(1 for r in reports if r.unchanged)
         typed = sum(v for k, v in total.items() if k != "unparsed")
         out.print(
-            f"[bold]{len(reports)} files[/]: {len(results)} ingested, {failed} failed · projects "
+            f"[bold]{len(reports)} files[/]: {len(results)} ingested, {failed} failed"
+            + (f", {unchanged} unchanged (skipped)" if unchanged else "")
+            + " · projects "
             f"{sum(r.projects for r in results)} · indicators {sum(r.indicators for r in results)} · "
             f"targets typed {typed}/{sum(total.values())}",
             highlight=False,
@@ -307,9 +401,12 @@ def sparql(
     try:
         result = store.query(query)
         text = query_output.render(result, fmt.value, out)
-    except (SyntaxError, ValueError) as exc:
-        err.print(f"[red]error:[/] SPARQL: {exc}", highlight=False)
+    except (SyntaxError, ValueError) as exc:  # a remote store's 400 is a ValueError too
+        err.print(f"[red]error:[/] SPARQL: {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from None
+    except StoreError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     finally:
         store.close()
     if text is not None:
@@ -421,7 +518,7 @@ def review(
         raise typer.Exit(1)
 
 
-def _review_index(settings: Settings, store: EmbeddedStore) -> SearchIndex | None:
+def _review_index(settings: Settings, store: Store) -> SearchIndex | None:
     """The search index for the copy-paste rule, or None (that rule is then skipped, with the reason)."""
     try:
         index = load_index(settings)
@@ -448,7 +545,7 @@ def _encoder_factory(settings: Settings) -> Callable[[], Encoder]:
 
 
 def _update_index(
-    store: EmbeddedStore, settings: Settings, changed: set[str] | None = None, full: bool = False
+    store: Store, settings: Settings, changed: set[str] | None = None, full: bool = False
 ) -> bool:
     """Bring the search index in line with the store; False (with the reason printed) if it failed.
 
@@ -472,7 +569,7 @@ def _update_index(
                 store, settings, _encoder_factory(settings),
                 changed=changed or set(), full=full, on_start=start, advance=advance,
             )  # fmt: skip
-        except (EncoderError, IndexUnavailable, OSError) as exc:
+        except (EncoderError, IndexUnavailable, OSError, StoreError) as exc:
             err.print(f"[red]error:[/] search index not updated: {exc}", highlight=False, soft_wrap=True)
             err.print("the graph is stored; run `jixiao reindex` once the problem is fixed", highlight=False)
             return False
@@ -488,7 +585,8 @@ def _print_sync(report: SyncReport) -> None:
     what = "rebuilt" if report.rebuilt else "updated"
     err.print(
         f"search index {what}: {entries} entries from {len(report.added)} document(s)"
-        f" ({report.embedded} distinct texts embedded)"
+        f" ({report.embedded} distinct texts embedded"
+        + (f", {report.cached} from the cache)" if report.cached else ")")
         + (f", {dropped} document(s) dropped" if dropped else ""),
         highlight=False,
     )
@@ -594,6 +692,80 @@ def reindex(data: DataOption = None) -> None:
     store.close()
     if not ok:
         raise typer.Exit(3)
+
+
+@app.command()
+def check(
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="fix what is found: drop incomplete graphs, bring the index in line with the store,"
+            " cut the embedding cache's torn tail",
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="what was found (and repaired) as JSON")] = False,
+    data: DataOption = None,
+) -> None:
+    """Check that the store, the search index and the embedding cache agree (after a crash or a kill).
+
+    Exit 0 when they do (or --repair made them), 1 when problems remain."""
+    settings = load_settings(data)
+    store, found = checks.open_checked(settings)
+    after, repaired = found, []
+    if store is not None:
+        try:
+            found = after = checks.inspect(store, settings)
+            if repair and not found.consistent:
+                repaired = checks.repair(
+                    store, settings, found, lambda full: _update_index(store, settings, full=full)
+                )
+                after = checks.inspect(store, settings)
+        finally:
+            store.close()
+    if as_json:
+        payload = {"found": found.to_json(), "repaired": repaired, "consistent": after.consistent}
+        if repair:
+            payload["after"] = after.to_json()
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
+    else:
+        _print_check(found, repaired, after, repair)
+    if not after.consistent:
+        raise typer.Exit(1)
+
+
+def _hint_interrupted(store: Store, settings: Settings) -> None:
+    """At the start of an ingest: say so when an earlier run was cut short (cheap checks only)."""
+    if isinstance(store, EmbeddedStore):  # a remote store would be scanned for its graph names
+        hint = checks.ingest_hint(store, settings)
+        if hint:
+            err.print(f"[yellow]note:[/] {hint}", highlight=False, soft_wrap=True)
+
+
+def _print_check(
+    found: checks.CheckReport, repaired: list[str], after: checks.CheckReport, repair: bool
+) -> None:
+    for problem in found.problems:
+        out.print(f"[red]problem[/] {problem.kind.value}: {problem.line()}", highlight=False, soft_wrap=True)
+    for line in repaired:
+        out.print(f"[green]repaired[/] {line}", highlight=False, soft_wrap=True)
+    if repair:
+        for problem in after.problems:
+            out.print(
+                f"[red]remains[/] {problem.kind.value}: {problem.line()}", highlight=False, soft_wrap=True
+            )
+    if after.kinds() & checks.FATAL:
+        return
+    indexed = "no search index" if after.indexed is None else f"{after.indexed} in the search index"
+    counts = f"{after.documents} documents, {indexed}, {after.cached} cached vectors"
+    if after.consistent:
+        out.print(f"[green]consistent[/]: {counts}", highlight=False, soft_wrap=True)
+    elif not repair:
+        out.print(
+            f"{len(after.problems)} problem(s): {counts}; `jixiao check --repair` fixes them",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command()

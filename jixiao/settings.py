@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +32,24 @@ class Settings(BaseSettings):
     )
     cache: Path = Field(default_factory=default_cache_dir, description="built embedding models")
 
+    # Remote store (issue 8): the graph in a SPARQL 1.1 server; the search index stays in `data`.
+    store: str | None = Field(
+        default=None,
+        description="sparql+http://host:port[/path] (or sparql+https://): keep the graph in that SPARQL"
+        " server, whose default graph must be the union of its named graphs (unset: embedded, in data)",
+    )
+    store_query: str | None = Field(
+        default=None,
+        description="query endpoint: a path on the store's host or a URL (default: <store>/query)",
+    )
+    store_update: str | None = Field(
+        default=None,
+        description="update endpoint: a path on the store's host or a URL (default: <store>/update)",
+    )
+    store_timeout: float = Field(
+        default=120.0, gt=0, description="seconds to wait for the store server (reads and writes)"
+    )
+
     # Search (issue 3). Defaults are the values measured best in bench/RESULTS.md.
     model: str = Field(
         default="intfloat/multilingual-e5-small",
@@ -44,6 +62,11 @@ class Settings(BaseSettings):
         default=None, description="prefix for stored texts (default: the model's)"
     )
     batch_size: int = Field(default=64, ge=1, description="texts per embedding batch")
+    embedding_cache: bool = Field(
+        default=True,
+        description="keep embedded texts' vectors in DATA/embeddings: an interrupted or repeated index"
+        " build embeds nothing twice",
+    )
     tokenizer: Literal["jieba", "bigram"] = Field(default="jieba", description="lexical tokenizer")
     rrf_k: int = Field(default=60, ge=1, description="reciprocal rank fusion constant k")
     dense_weight: float = Field(default=1.0, ge=0, description="weight of the dense list in fusion")
@@ -68,6 +91,30 @@ class Settings(BaseSettings):
         default=False, description="allow SERVICE (federated queries that make the server fetch URLs)"
     )
 
+    @field_validator("store")
+    @classmethod
+    def _store_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        scheme, _, rest = value.partition("://")
+        if scheme.lower() not in ("sparql+http", "sparql+https") or not rest.split("/", 1)[0]:
+            raise ValueError(
+                f"store {value!r}: give sparql+http://host:port[/path] or sparql+https://…"
+                " (a SPARQL 1.1 server), or leave it unset for the embedded store"
+            )
+        return value
+
+    @field_validator("store_query", "store_update")
+    @classmethod
+    def _endpoint(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.startswith(("/", "http://", "https://")):
+            raise ValueError(f"{value!r}: give a path (/ds/sparql) or a URL (http://host:3030/ds/sparql)")
+        return value
+
     @property
     def store_dir(self) -> Path:
         return self.data / "store"
@@ -76,9 +123,13 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         return self.data / "index"
 
+    @property
+    def embeddings_dir(self) -> Path:
+        return self.data / "embeddings"
 
-def load_settings(data: Path | None = None) -> Settings:
-    """Settings from the environment, with an explicit data directory (e.g. `--data`) taking precedence."""
-    if data is not None:
-        return Settings(data=data)
-    return Settings()
+
+def load_settings(data: Path | None = None, store: str | None = None) -> Settings:
+    """Settings from the environment, with an explicit data directory (e.g. `--data`) or store
+    (`--store`) taking precedence."""
+    given: dict[str, Any] = {k: v for k, v in (("data", data), ("store", store)) if v is not None}
+    return Settings(**given)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -20,6 +21,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.query import Result
 
+from ingest.graph import DocumentTriples
 from jixiao.settings import Settings
 from ontology import ONTOLOGY_FILES, ontology_graph
 from ontology.namespace import JX
@@ -46,6 +48,8 @@ class Store(Protocol):
     def remove_document(self, graph: URIRef) -> int: ...
     def has_document(self, graph: URIRef) -> bool: ...
     def documents(self) -> list[StoredDocument]: ...
+    def graph_size(self, graph: URIRef) -> int: ...
+    def install_ontology(self) -> bool: ...
     def query(self, sparql: str) -> Result: ...
     def dataset(self) -> Dataset: ...
     def quad_count(self) -> int: ...
@@ -71,6 +75,31 @@ class EmbeddedStore:
         body = graph.serialize(format="nt")
         # N-Triples is valid inside INSERT DATA; one update = one transaction.
         self._ox.update(f"DROP SILENT GRAPH <{name}> ;\nINSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}")
+
+    def bulk_add_documents(self, documents: Sequence[DocumentTriples]) -> None:
+        """Write new documents through Oxigraph's bulk loader: content first, markers last.
+
+        The bulk loader writes sorted files straight into RocksDB, without a transaction (a
+        crash can leave part of a batch). So each document's marker triples, which make it
+        listed by `documents()`, go in afterwards in one transaction: a cut-short batch leaves
+        unlisted graphs, which `jixiao check` reports and drops, never a listed half-document.
+        Graphs of these names are dropped first (leftovers of an earlier cut-short load).
+        """
+        if not documents:
+            return
+        self._ox.update(" ;\n".join(f"DROP SILENT GRAPH <{d.graph}>" for d in documents))
+        content = "".join(d.content_nquads() for d in documents).encode()
+        self._ox.bulk_load(content, ox.RdfFormat.N_QUADS)
+        markers = "".join(d.marker_nquads() for d in documents).encode()
+        self._ox.load(markers, ox.RdfFormat.N_QUADS)  # load() is transactional
+
+    def replace_document_triples(self, document: DocumentTriples) -> None:
+        """Replace one document from its N-Triples, in one transaction (as `replace_document`)."""
+        name, body = document.graph, document.content + document.marker
+        self._ox.update(f"DROP SILENT GRAPH <{name}> ;\nINSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}")
+
+    def named_graphs(self) -> list[URIRef]:
+        return [URIRef(g.value) for g in self._ox.named_graphs() if isinstance(g, ox.NamedNode)]
 
     def install_ontology(self) -> bool:
         """Put the current ontology terms into their graph; False when they were already there."""
@@ -139,6 +168,11 @@ def _ontology_digest() -> str:
     return digest.hexdigest()
 
 
-def open_store(settings: Settings) -> EmbeddedStore:
-    """The one factory: later a remote SPARQL store (issue 8) is chosen here by a setting."""
+def open_store(settings: Settings) -> Store:
+    """The one factory: the SPARQL server of `settings.store` (jixiao.remote_store) when it is
+    set, else Oxigraph embedded in the data directory."""
+    if settings.store is not None:
+        from jixiao.remote_store import RemoteStore  # imports this module
+
+        return RemoteStore(settings)
     return EmbeddedStore(settings.store_dir)

@@ -310,7 +310,7 @@ def draft_graph(table: DraftTable, base_iri: str) -> Graph:
 
     # Targets are typed by ingest's own code, so a draft's target is what ingesting it would give.
     source = SourceInfo("draft", "", "draft", datetime(1970, 1, 1))  # unused by target typing
-    targets = _Builder(Document(layout="draft"), source, IriMinter(base_iri))
+    targets = _Builder(Document(layout="draft"), source, IriMinter(base_iri), graph.add)
     seen: Counter[tuple[str, str]] = Counter()
     for position, row in enumerate(table.rows, start=1):
         category = row_category(row)
@@ -337,7 +337,6 @@ def draft_graph(table: DraftTable, base_iri: str) -> Graph:
         targets.target(target, row_target(row))
         if row.adaptation:
             graph.add((target, RDFS.comment, Literal(row.adaptation)))
-    graph += targets.graph
     return graph
 
 

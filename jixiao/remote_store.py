@@ -1,0 +1,367 @@
+"""The graph in a SPARQL 1.1 server (Oxigraph server, Fuseki, GraphDB, Virtuoso…), over HTTP.
+
+`--store sparql+http://host:port[/path]` (or JIXIAO_STORE) chooses it; the search index stays in
+the local data directory. Two endpoints are used, both derived from the store URL unless given:
+
+    query   <store>/query    (JIXIAO_STORE_QUERY: a path on the same host, or a URL)
+    update  <store>/update   (JIXIAO_STORE_UPDATE)
+
+`sparql+http://host:7878` gives Oxigraph server's /query and /update; Fuseki's dataset `ds` is
+`sparql+http://host:3030/ds` (its /ds/query and /ds/update). A user and password in the URL
+(`sparql+https://user:secret@host/…`) are sent as HTTP basic auth and never printed.
+
+Writes are SPARQL updates, not the Graph Store Protocol: replacing a document is one update
+(DROP GRAPH + INSERT DATA), which the SPARQL 1.1 Update spec has servers apply as one request
+(Oxigraph, Fuseki/TDB2 and GraphDB in one transaction). Oxigraph server's GSP PUT is not atomic:
+it clears the graph and loads the body in two steps, so a reader sees the document missing in
+between and a body it refuses half-way leaves the document empty.
+
+jixiao's queries read the default graph as the union of all documents' named graphs. A server
+must be set up so (Oxigraph: `oxigraph serve --union-default-graph`; Fuseki:
+`tdb2:unionDefaultGraph true`); opening the store checks it and says how when it is not.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS
+from rdflib.query import Result
+from rdflib.term import Node
+
+from jixiao.settings import Settings
+from jixiao.store import ONTOLOGY_GRAPH, StoredDocument, StoreError, _ontology_digest
+from ontology import ontology_graph
+from ontology.namespace import JX
+
+# What jixiao asks the server for: SPARQL JSON for SELECT/ASK, N-Triples (or Turtle) for CONSTRUCT.
+ACCEPT = (
+    "application/sparql-results+json, application/sparql-results+xml;q=0.9,"
+    " application/n-triples;q=0.8, text/turtle;q=0.7"
+)
+RESULT_FORMATS = {"application/sparql-results+json": "json", "application/json": "json",
+                  "application/sparql-results+xml": "xml", "application/xml": "xml"}  # fmt: skip
+GRAPH_FORMATS = {"application/n-triples": "nt", "text/plain": "nt", "text/turtle": "turtle",
+                 "application/rdf+xml": "xml", "application/ld+json": "json-ld"}  # fmt: skip
+UNION_PROBE = URIRef("urn:jixiao:union-default-graph-probe")
+UNION_HOWTO = (
+    "Oxigraph: start it with `oxigraph serve --union-default-graph`; Fuseki: set"
+    " `tdb2:unionDefaultGraph true` on the dataset; GraphDB and Virtuoso query all graphs by default"
+    " (README, Remote store)"
+)
+
+
+class RemoteError(StoreError):
+    """The store server could not be reached, or refused or failed a request.
+
+    `status` is the HTTP status it answered (None when it did not answer); `timed_out` when the
+    time limit passed first."""
+
+    def __init__(self, message: str, status: int | None = None, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.status = status
+        self.timed_out = timed_out
+
+
+class QueryRejected(RemoteError, ValueError):
+    """The server refused the query or update itself (400: syntax, unknown function…).
+
+    A ValueError too, so callers that catch rdflib's parse errors catch this the same way."""
+
+
+@dataclass(frozen=True)
+class RemoteEndpoints:
+    query: str
+    update: str
+    shown: str  # the store URL for messages: no password
+    auth: tuple[str, str] | None = None
+
+
+def remote_endpoints(settings: Settings) -> RemoteEndpoints:
+    """The query and update URLs from `settings.store` (sparql+http[s]://[user:pw@]host[:port][/path])."""
+    if settings.store is None:
+        raise StoreError("no remote store is set (--store or JIXIAO_STORE)")
+    parts = urlsplit(settings.store)
+    scheme = parts.scheme.lower().removeprefix("sparql+")
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    origin = f"{scheme}://{netloc}"
+    base = origin + parts.path.rstrip("/")
+    auth = (parts.username or "", parts.password or "") if parts.username or parts.password else None
+
+    def endpoint(given: str | None, default: str) -> str:
+        if given is None:
+            return f"{base}/{default}"
+        return given if given.startswith(("http://", "https://")) else origin + given
+
+    shown = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    return RemoteEndpoints(
+        endpoint(settings.store_query, "query"), endpoint(settings.store_update, "update"), shown, auth
+    )
+
+
+class SparqlClient:
+    """The SPARQL 1.1 Protocol over HTTP: queries and updates sent directly in the POST body.
+
+    Every failure is a RemoteError naming the server and the problem."""
+
+    def __init__(self, endpoints: RemoteEndpoints, timeout: float) -> None:
+        self.endpoints = endpoints
+        self.timeout = timeout
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            auth=endpoints.auth,
+            headers={"User-Agent": "jixiao"},
+        )
+
+    def query(
+        self,
+        text: str,
+        accept: str = ACCEPT,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        stream: bool = False,
+    ) -> httpx.Response:
+        """The server's answer (status 200); with `stream`, its body not yet read (close it)."""
+        params = httpx.QueryParams(
+            {"default-graph-uri": list(default_graphs), "named-graph-uri": list(named_graphs)}
+        )
+        request = self._http.build_request(
+            "POST",
+            self.endpoints.query,
+            params=params,
+            content=text.encode("utf-8"),
+            headers={"Content-Type": "application/sparql-query; charset=utf-8", "Accept": accept},
+        )
+        return self._send(request, "query", stream)
+
+    def update(self, text: str) -> None:
+        request = self._http.build_request(
+            "POST",
+            self.endpoints.update,
+            content=text.encode("utf-8"),
+            headers={"Content-Type": "application/sparql-update; charset=utf-8"},
+        )
+        self._send(request, "update", stream=False).close()
+
+    def _send(self, request: httpx.Request, what: str, stream: bool) -> httpx.Response:
+        where = self.endpoints.shown
+        try:
+            response = self._http.send(request, stream=stream)
+        except httpx.TimeoutException:
+            raise RemoteError(
+                f"the store server {where} did not answer the {what} within {self.timeout:g} s",
+                timed_out=True,
+            ) from None
+        except httpx.RemoteProtocolError as exc:
+            raise RemoteError(
+                f"the store server {where} closed the connection without answering the {what} ({exc});"
+                " it may have failed on it: see its log"
+            ) from None
+        except httpx.HTTPError as exc:
+            raise RemoteError(
+                f"cannot reach the store server {where} ({type(exc).__name__}: {exc}); is it running?"
+            ) from None
+        if response.status_code < 300:
+            return response
+        try:
+            message = " ".join(response.read().decode("utf-8", "replace").split())[:500]
+        except httpx.HTTPError:
+            message = ""
+        finally:
+            response.close()
+        raise _status_error(where, request.url, what, response.status_code, message)
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def _status_error(where: str, url: httpx.URL, what: str, status: int, message: str) -> RemoteError:
+    said = f": {message}" if message else ""
+    if status == 400:
+        return QueryRejected(f"the store server {where} refused the {what} (400){said}", status)
+    if status in (401, 403):
+        return RemoteError(
+            f"the store server {where} refused access ({status}): give a user and password in the store"
+            f" URL (sparql+https://user:password@host/…){said}",
+            status,
+        )
+    if status in (404, 405):
+        endpoint = url.copy_with(query=None)
+        setting, example = (
+            ("JIXIAO_STORE_QUERY", "/ds/sparql") if what == "query" else ("JIXIAO_STORE_UPDATE", "/ds/update")
+        )
+        return RemoteError(
+            f"no SPARQL {what} endpoint at {endpoint} ({status}); if the server uses another path,"
+            f" set {setting} (e.g. {example}){said}",
+            status,
+        )
+    return RemoteError(f"the store server {where} failed the {what} ({status}){said}", status)
+
+
+class RemoteStore:
+    """The Store protocol over a SPARQL 1.1 server. Each document is a named graph there, as in
+    the embedded store; nothing is kept locally."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.endpoints = remote_endpoints(settings)
+        self.client = SparqlClient(self.endpoints, settings.store_timeout)
+        try:
+            self._check_union_default_graph()
+        except BaseException:
+            self.client.close()
+            raise
+
+    # -- the protocol --
+
+    def replace_document(self, graph: Graph) -> None:
+        name = graph.identifier
+        if not isinstance(name, URIRef):
+            raise StoreError("a document graph needs an IRI as its name")
+        body = graph.serialize(format="nt")
+        # One update = one request, applied whole or not at all (see the module's docstring).
+        self.client.update(f"DROP SILENT GRAPH <{name}> ;\nINSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}")
+
+    def install_ontology(self) -> bool:
+        """Put the current ontology terms into their graph; False when they were already there."""
+        digest = _ontology_digest()
+        if self._ask(f'ASK {{ GRAPH <{ONTOLOGY_GRAPH}> {{ <{ONTOLOGY_GRAPH}> <{JX.sha256}> "{digest}" }} }}'):
+            return False
+        terms = Graph(identifier=ONTOLOGY_GRAPH)
+        terms += ontology_graph()
+        terms.add((ONTOLOGY_GRAPH, JX.sha256, Literal(digest)))
+        self.replace_document(terms)
+        return True
+
+    def remove_document(self, graph: URIRef) -> int:
+        before = self.graph_size(graph)
+        self.client.update(f"DROP SILENT GRAPH <{graph}>")
+        return before
+
+    def has_document(self, graph: URIRef) -> bool:
+        return self._ask(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+
+    def graph_size(self, graph: URIRef) -> int:
+        return self._count(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+
+    def documents(self) -> list[StoredDocument]:
+        rows = self._select(
+            f"""SELECT ?g ?title ?sha ?layout WHERE {{ GRAPH ?g {{
+                    ?g a <{JX.SourceDocument}> ; <{DCTERMS.title}> ?title ;
+                       <{JX.sha256}> ?sha ; <{JX.layout}> ?layout }} }} ORDER BY ?title"""
+        )
+        return [
+            StoredDocument(URIRef(str(r["g"])), str(r["title"]), str(r["sha"]), str(r["layout"]))
+            for r in rows
+        ]
+
+    def query(self, sparql: str) -> Result:
+        """An rdflib Result, as the embedded store gives: rdflib's usual prefixes (rdf:, rdfs:, xsd:,
+        skos:, …) may be left undeclared here too."""
+        response = self.client.query(with_default_prefixes(sparql))
+        return parse_result(response.content, response.headers.get("content-type", ""), self.endpoints.shown)
+
+    def dataset(self) -> Dataset:
+        """Every named graph, copied into memory (for export and SHACL validation): one SELECT,
+        so blank nodes keep their identity across the whole copy."""
+        dataset = Dataset(default_union=True)
+        graphs: dict[Node, Graph] = {}
+        for row in self._select("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"):
+            graph = graphs.get(row["g"])
+            if graph is None:
+                graph = graphs[row["g"]] = dataset.graph(row["g"])  # type: ignore[arg-type]
+            graph.add((row["s"], row["p"], row["o"]))
+        return dataset
+
+    def quad_count(self) -> int:
+        return self._count("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- helpers --
+
+    def _select(self, sparql: str) -> list[dict[str, Node]]:
+        result = self.query(sparql)
+        names = [str(v) for v in result.vars or []]
+        found = []
+        for row in result:
+            found.append({name: row[i] for i, name in enumerate(names)})  # type: ignore[index]
+        return found
+
+    def _ask(self, sparql: str) -> bool:
+        return bool(self.query(sparql).askAnswer)
+
+    def _count(self, sparql: str) -> int:
+        rows = self._select(sparql)
+        return int(rows[0]["n"]) if rows else 0  # type: ignore[call-overload]
+
+    def _check_union_default_graph(self) -> None:
+        """Fail at once, with the server option to set, unless the default graph is the union.
+
+        A triple of some named graph must show in the default graph. An empty server is probed by
+        writing one triple to a graph of its own, and dropping it."""
+        found = self._select(
+            "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s) && !isBlank(?o)) } LIMIT 1"
+        )
+        if found:
+            s, p, o = (found[0][k] for k in ("s", "p", "o"))
+            union = self._ask(f"ASK {{ {s.n3()} {p.n3()} {o.n3()} }}")
+        else:
+            triple = f"<{UNION_PROBE}> <{UNION_PROBE}> <{UNION_PROBE}>"
+            self.client.update(f"INSERT DATA {{ GRAPH <{UNION_PROBE}> {{ {triple} }} }}")
+            try:
+                union = self._ask(f"ASK {{ {triple} }}")
+            finally:
+                self.client.update(f"DROP SILENT GRAPH <{UNION_PROBE}>")
+        if not union:
+            raise StoreError(
+                f"the store server {self.endpoints.shown} does not read the union of its named graphs as"
+                f" its default graph, which jixiao's queries rely on. {UNION_HOWTO}"
+            )
+
+
+# --- rdflib results ------------------------------------------------------------------------------
+
+_DECLARED = re.compile(r"(?i)\bPREFIX\s+([A-Za-z][\w.-]*)?\s*:")
+_DEFAULT_PREFIXES: dict[str, str] | None = None
+
+
+def _default_prefixes() -> dict[str, str]:
+    global _DEFAULT_PREFIXES
+    if _DEFAULT_PREFIXES is None:
+        _DEFAULT_PREFIXES = {p: str(ns) for p, ns in Dataset().namespaces() if p}
+    return _DEFAULT_PREFIXES
+
+
+def with_default_prefixes(sparql: str) -> str:
+    """The query with PREFIX lines for rdflib's standard prefixes it uses but does not declare
+    (rdflib, and so the embedded store, knows them without declaration; a server does not)."""
+    declared = {m.group(1) or "" for m in _DECLARED.finditer(sparql)}
+    lines = [
+        f"PREFIX {prefix}: <{ns}>"
+        for prefix, ns in _default_prefixes().items()
+        if prefix not in declared and re.search(rf"(?<![\w?$:.-]){re.escape(prefix)}:", sparql)
+    ]
+    return "\n".join([*lines, sparql]) if lines else sparql
+
+
+def parse_result(body: bytes, content_type: str, where: str) -> Result:
+    media = content_type.split(";")[0].strip().lower()
+    if media in RESULT_FORMATS:
+        return Result.parse(io.BytesIO(body), format=RESULT_FORMATS[media])
+    if media in GRAPH_FORMATS:
+        result = Result("CONSTRUCT")
+        result.graph = Graph().parse(data=body, format=GRAPH_FORMATS[media])
+        return result
+    raise RemoteError(
+        f"the store server {where} answered in {media or 'no stated format'}, not SPARQL results"
+    )
