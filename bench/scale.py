@@ -61,6 +61,7 @@ SEED = 1
 REPEATS = 5  # runs per SPARQL query; a query slower than SLOW_S runs once
 SLOW_S = 10.0
 RDFLIB_TIMEOUT_S = 60.0
+OXIGRAPH_TIMEOUT_S = 600.0  # a query slower than this at 1M is reported as such
 RDFLIB_RELOADS = 2  # reloads after a timeout per size (a reload of 2M quads takes minutes)
 RECALL_QUERIES = 200
 EMBED_SAMPLE = 3000  # texts timed when the whole corpus is not embedded
@@ -75,11 +76,13 @@ class Size:
     ingest: dict[str, Any] = field(default_factory=dict)
     index: dict[str, Any] = field(default_factory=dict)
     search: Latency | None = None
-    sparql: dict[str, tuple[Latency | None, Latency | str | None]] = field(default_factory=dict)
+    sparql: dict[str, tuple[Latency | str, Latency | str | None]] = field(default_factory=dict)
     rdflib: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     load_methods: list[str] = field(default_factory=list)
     compressed: list[dict[str, Any]] = field(default_factory=list)
+    machine: str = ""  # the machine line, with the date
+    command: str = ""
 
 
 # --- 1. corpus -----------------------------------------------------------------------------------
@@ -356,84 +359,81 @@ def _rss_mb() -> float:
 # --- 5. SPARQL: the store vs rdflib's memory store ---------------------------------------------------
 
 
-def oxigraph_cookbook(data: Path) -> dict[str, Latency]:
-    import pyoxigraph as ox
-
+def cookbook_in_child(
+    engine: str, where: Path, skip: set[str], timeout_s: float, reloads_allowed: int
+) -> tuple[dict[str, Latency | str], dict[str, float]]:
+    """Every cookbook query on one engine (bench/sparql_worker.py in a child process): REPEATS runs
+    each (one when slower than SLOW_S), the child killed when a query outlives `timeout_s`, and
+    restarted for the next query at most `reloads_allowed` times. Returns the latencies (or why a
+    query has none) and what loading the store took."""
     from ontology.cookbook import cookbook
 
-    store = ox.Store.read_only(str(data / "store"))
-    out: dict[str, Latency] = {}
-    for query in cookbook():
-        samples: list[float] = []
-        while len(samples) < REPEATS:
-            start = time.perf_counter()
-            for _ in store.query(query.text, use_default_graph_as_union=True):  # type: ignore[union-attr]
-                pass
-            samples.append((time.perf_counter() - start) * 1000)
-            if samples[-1] > SLOW_S * 1000:
-                break
-        out[query.name] = Latency(samples)
-    return out
-
-
-def rdflib_cookbook(data: Path, size: Size, skip: set[str]) -> dict[str, Latency | str]:
-    """The same queries on rdflib's memory store, in a child process that is killed on a timeout."""
-    import pyoxigraph as ox
-
-    from ontology.cookbook import cookbook
-
-    dump = data / "all.nq"
-    store = ox.Store.read_only(str(data / "store"))
-    store.dump(str(dump), ox.RdfFormat.N_QUADS)
-    del store
     worker: subprocess.Popen[bytes] | None = None
+    loaded: dict[str, float] = {}
     out: dict[str, Latency | str] = {}
 
     def start() -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(
-            [sys.executable, str(REPO / "bench" / "rdflib_worker.py"), str(dump)],
+            [sys.executable, str(REPO / "bench" / "sparql_worker.py"), engine, str(where)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
         assert proc.stdout is not None
-        size.rdflib = pickle.load(proc.stdout)  # load seconds, RSS
+        loaded.update(pickle.load(proc.stdout))  # load seconds, RSS, quads
         return proc
 
-    reloads = 0
+    starts = 0
     for query in cookbook():
         if query.name in skip:
-            out[query.name] = f"not run: over {RDFLIB_TIMEOUT_S:.0f} s at a smaller size"
+            out[query.name] = f"not run: over {timeout_s:.0f} s at a smaller size"
             continue
-        if worker is None and reloads > RDFLIB_RELOADS:
+        if worker is None and starts > reloads_allowed:
             out[query.name] = "not run: time budget (too many timeouts)"
             continue
         samples: list[float] = []
         while len(samples) < REPEATS:
             if worker is None:
                 worker = start()
-                reloads += 1
+                starts += 1
             assert worker.stdin is not None and worker.stdout is not None
             pickle.dump(query.text, worker.stdin)
             worker.stdin.flush()
-            timer = _Killer(worker, RDFLIB_TIMEOUT_S)
+            timer = _Killer(worker, timeout_s)
             try:
                 reply = pickle.load(worker.stdout)
             except EOFError:
                 reply = None
             timer.cancel()
             if reply is None:
+                worker.wait()
                 worker = None
-                out[query.name] = f"> {RDFLIB_TIMEOUT_S:.0f} s"
+                out[query.name] = f"> {timeout_s:.0f} s"
                 break
             samples.append(reply)
             if reply > SLOW_S * 1000:
                 break
         if samples:
             out[query.name] = Latency(samples)
-        say(f"rdflib {query.name}: {out[query.name] if isinstance(out[query.name], str) else samples}")
+        got = out[query.name]
+        say(f"{engine} {query.name}: {got if isinstance(got, str) else [round(x) for x in samples]}")
     if worker is not None:
         worker.kill()
-    dump.unlink()
+        worker.wait()
+    return out, loaded
+
+
+def rdflib_cookbook(data: Path, size: Size, skip: set[str]) -> dict[str, Latency | str]:
+    """The same queries on rdflib's memory store, loaded from an N-Quads dump of the store."""
+    import pyoxigraph as ox
+
+    dump = data / "all.nq"
+    store = ox.Store.read_only(str(data / "store"))
+    store.dump(str(dump), ox.RdfFormat.N_QUADS)
+    del store
+    try:
+        out, size.rdflib = cookbook_in_child("rdflib", dump, skip, RDFLIB_TIMEOUT_S, RDFLIB_RELOADS)
+    finally:
+        dump.unlink()
     return out
 
 
@@ -457,10 +457,13 @@ def _mb(value: float) -> str:
 
 def report(sizes: list[Size], args: argparse.Namespace, machine: str) -> list[str]:
     lines = [
-        f"Machine: {machine}.",
+        "Each size was measured by one run of the command given (sizes can be run separately; the "
+        "report gathers every size measured in the work folder):",
         "",
-        f"Command: `.venv/bin/python bench/scale.py --sizes {' '.join(map(str, args.sizes))} "
-        f"--embed-max {args.embed_max} --rdflib-max {args.rdflib_max} --write` (seed {SEED}).",
+        *[f"- {s.indicators:,}: `{s.command}` — {s.machine}" for s in sizes],
+        "",
+        f'Corpus: `bench/corpus.py`, seed {SEED}. Every stage on 2 cores; "others\' CPU" is the share '
+        "of the machine other processes took meanwhile (above ~10% the figures are pessimistic).",
         "",
         "### Corpus and ingest (`jixiao ingest --bulk --no-index`, child process)",
         "",
@@ -539,7 +542,9 @@ def report(sizes: list[Size], args: argparse.Namespace, machine: str) -> list[st
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for name, (ox_lat, rd) in s.sparql.items():
-            assert ox_lat is not None
+            if not isinstance(ox_lat, Latency):
+                lines.append(f"| {name} | {ox_lat} | | | {rd or 'not run'} | | | - |")
+                continue
             if isinstance(rd, Latency):
                 ratio = f"{rd.p50 / max(ox_lat.p50, 0.01):,.1f}×"
                 rd_cells = f"{rd.p50:,.1f} | {rd.p95:,.1f} | {len(rd.samples_ms)}"
@@ -555,6 +560,78 @@ def report(sizes: list[Size], args: argparse.Namespace, machine: str) -> list[st
     return lines
 
 
+def _stages(size: Size) -> dict[str, float | None]:
+    """The cost of each stage at one size, for the scaling table."""
+    i, x = size.ingest, size.index
+    embed = x.get("embed_s") if x.get("embed_s") is not None else x.get("embed_estimate_s")
+    sparql = [lat.p50 / 1000 for lat, _ in size.sparql.values() if isinstance(lat, Latency)]
+    if len(sparql) < len(size.sparql):
+        sparql = []  # a query without a time: no sum
+    return {
+        "read s": i["stages"]["read"],
+        "RDF s": i["stages"]["rdf"],
+        "load s": i["stages"]["load"],
+        "ingest wall s": i["wall_s"],
+        "store MB": i["store_mb"],
+        "ingest peak RSS MB": i["peak_rss_mb"],
+        "distinct texts": x["distinct"],
+        "read texts s": x["texts_s"],
+        "embed s": embed,
+        "index build s": x["build_s"],
+        "index RSS MB": x["index_rss_mb"],
+        "index MB on disk": x["index_mb"],
+        "search p50 ms": size.search.p50 if size.search else None,
+        "cookbook, sum of p50 s": sum(sparql) if sparql else None,
+    }
+
+
+def scaling(sizes: list[Size]) -> list[str]:
+    """Each stage's cost at each size, the exponent b of cost ∝ size^b between the two largest
+    sizes, and the extrapolation to the national 15M indicators along that curve."""
+    if len(sizes) < 2:
+        return []
+    table = [_stages(s) for s in sizes]
+    counts = [s.corpus.indicators for s in sizes if s.corpus is not None]
+    header = " | ".join(f"{n:,}" for n in counts)
+    lines = [
+        "### Scaling: cost against size, and the extrapolation to 15M indicators",
+        "",
+        "b is the exponent of cost ∝ indicators^b between the two largest sizes measured (1 = linear, "
+        "0 = flat). **The 15M column is an extrapolation along that curve, not a measurement.**",
+        "",
+        f"| stage | {header} | b | 15M (extrapolated) |",
+        "| --- | " + " | ".join("---:" for _ in counts) + " | ---: | ---: |",
+    ]
+    for stage in table[0]:
+        values = [t[stage] for t in table]
+        cells = " | ".join("-" if v is None else f"{v:,.1f}" for v in values)
+        a, b = values[-2], values[-1]
+        if a and b and a > 0 and b > 0:
+            exponent = float(np.log(b / a) / np.log(counts[-1] / counts[-2]))
+            national = b * (NATIONAL / counts[-1]) ** exponent
+            lines.append(f"| {stage} | {cells} | {exponent:.2f} | {national:,.0f} |")
+        else:
+            lines.append(f"| {stage} | {cells} | - | - |")
+    return lines
+
+
+def load_results(work: Path) -> list[Size]:
+    return [pickle.loads(path.read_bytes()) for path in sorted(work.glob("result-*.pkl"))]
+
+
+def load_known(work: Path) -> dict[str, np.ndarray]:
+    """The largest embedded size's text -> vector (the stand-in vectors' source)."""
+    path = work / "known.npz"
+    if not path.exists():
+        return {}
+    saved = np.load(path, allow_pickle=False)
+    return dict(zip(saved["texts"].tolist(), saved["vectors"], strict=True))
+
+
+def save_known(work: Path, known: dict[str, np.ndarray]) -> None:
+    np.savez(work / "known.npz", texts=np.array(list(known)), vectors=np.stack(list(known.values())))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
@@ -568,20 +645,23 @@ def main() -> None:
     machine = machine_line()
     args.work.mkdir(parents=True, exist_ok=True)
     encoder = load_encoder(Settings())
-    sizes: list[Size] = []
-    known: dict[str, np.ndarray] = {}
-    too_slow: set[str] = set()  # rdflib queries that timed out at a smaller size
+    # Each size's figures are kept in the work folder, so that sizes can be run in separate sessions
+    # (the 1M run takes an hour) and the report covers every size measured so far.
+    done = {size.indicators: size for size in load_results(args.work)}
+    known = load_known(args.work)
+    too_slow = {n for size in done.values() for n, (_, rd) in size.sparql.items() if isinstance(rd, str)}
     for indicators in sorted(args.sizes):
-        size = Size(indicators)
+        size = Size(
+            indicators, machine=machine, command=".venv/bin/python bench/scale.py " + " ".join(sys.argv[1:])
+        )
         folder = corpus(args.work, size)
         say(f"{indicators:,}: corpus {size.corpus} in {size.generate_s:.0f} s")
         data = args.work / f"data-{indicators}"
         ingest(folder, data, size)
-        if not sizes:
+        if indicators == min(args.sizes):
             size.load_methods = load_methods(folder)
         say(f"{indicators:,}: ingest {size.ingest}")
-        oxigraph = oxigraph_cookbook(data)
-        say(f"{indicators:,}: oxigraph cookbook done")
+        oxigraph, _ = cookbook_in_child("oxigraph", data / "store", set(), OXIGRAPH_TIMEOUT_S, 16)
         rdflib: dict[str, Latency | str] = {}
         if indicators <= args.rdflib_max:
             rdflib = rdflib_cookbook(data, size, too_slow)
@@ -589,7 +669,9 @@ def main() -> None:
         size.sparql = {name: (lat, rdflib.get(name)) for name, lat in oxigraph.items()}
         embed = indicators <= args.embed_max
         known = index_and_search(data, size, encoder, embed, known)
-        if not embed:
+        if embed:
+            save_known(args.work, known)
+        else:
             size.notes.append(
                 f"{indicators:,}: the model embedded a sample of {size.index['embedded']:,} texts (the rate "
                 "above); the embed time is that rate times the distinct texts. The index holds stand-in "
@@ -597,12 +679,16 @@ def main() -> None:
                 "else a random one plus noise): its speed, memory and recall are measured, not its quality."
             )
         say(f"{indicators:,}: index {size.index}, search p50 {size.search.p50 if size.search else None}")
-        sizes.append(size)
+        (args.work / f"result-{indicators}.pkl").write_bytes(pickle.dumps(size))
+        done[indicators] = size
         gc.collect()
-    lines = report(sizes, args, machine)
+        sizes = [done[n] for n in sorted(done)]
+        if args.write:
+            lines = [*report(sizes, args, machine), "", *scaling(sizes)]
+            write_section("scale", "\n".join(["## Scale (issue 8)", "", *lines]))
+    sizes = [done[n] for n in sorted(done)]
+    lines = [*report(sizes, args, machine), "", *scaling(sizes)]
     print("\n".join(lines))
-    if args.write:
-        write_section("scale", "\n".join(["## Scale (issue 8)", "", *lines]))
 
 
 if __name__ == "__main__":
