@@ -638,6 +638,9 @@ def main() -> None:
     parser.add_argument("--embed-max", type=int, default=100_000, help="embed every text up to this size")
     parser.add_argument("--rdflib-max", type=int, default=100_000, help="run rdflib up to this size")
     parser.add_argument("--work", type=Path, default=Path("/tmp/jixiao-scale"))
+    parser.add_argument(
+        "--sparql-timeout", type=float, default=OXIGRAPH_TIMEOUT_S, help="seconds a cookbook query may run"
+    )
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     from search.encoder import load_encoder
@@ -661,7 +664,7 @@ def main() -> None:
         if indicators == min(args.sizes):
             size.load_methods = load_methods(folder)
         say(f"{indicators:,}: ingest {size.ingest}")
-        oxigraph, _ = cookbook_in_child("oxigraph", data / "store", set(), OXIGRAPH_TIMEOUT_S, 16)
+        oxigraph, _ = cookbook_in_child("oxigraph", data / "store", set(), args.sparql_timeout, 16)
         rdflib: dict[str, Latency | str] = {}
         if indicators <= args.rdflib_max:
             rdflib = rdflib_cookbook(data, size, too_slow)
