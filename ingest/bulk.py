@@ -15,7 +15,6 @@ document's records and one batch of text, whatever the number of files.
 from __future__ import annotations
 
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,19 +84,7 @@ class BulkLoader:
             self.seconds.load += time.perf_counter() - start
         self._stored[graph] = (read.sha256, read.reader.name)
         self.triples += triples.count
-        return IngestResult(
-            file_name=path.name,
-            layout=read.reader.name,
-            encoding=read.encoding,
-            units=len(doc.units),
-            projects=len(doc.projects),
-            objectives=sum(len(p.objectives) for p in doc.projects),
-            indicators=sum(len(p.indicators) for p in doc.projects),
-            targets=Counter(i.target.kind.value for p in doc.projects for i in p.indicators),
-            warnings=list(doc.warnings),
-            quads=triples.count,
-            replaced=stored is not None,
-        )
+        return IngestResult.of(path.name, read, quads=triples.count, replaced=stored is not None)
 
     def flush(self) -> None:
         """Write the queued new documents (call at the end; `add` calls it when a batch is full)."""

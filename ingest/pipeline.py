@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +42,26 @@ class IngestResult:
     warnings: list[str] = field(default_factory=list)
     quads: int = 0
     replaced: bool = False
+
+    @classmethod
+    def of(
+        cls, file_name: str, read: ReadDocument, quads: int, replaced: bool, warnings: Sequence[str] = ()
+    ) -> IngestResult:
+        """The report of one document as read, with what storing it did."""
+        doc = read.document
+        return cls(
+            file_name=file_name,
+            layout=read.reader.name,
+            encoding=read.encoding,
+            units=len(doc.units),
+            projects=len(doc.projects),
+            objectives=sum(len(p.objectives) for p in doc.projects),
+            indicators=sum(len(p.indicators) for p in doc.projects),
+            targets=Counter(i.target.kind.value for p in doc.projects for i in p.indicators),
+            warnings=[*doc.warnings, *warnings],
+            quads=quads,
+            replaced=replaced,
+        )
 
 
 @dataclass(frozen=True)
@@ -95,19 +116,7 @@ def ingest_file(
     replaced = store.has_document(minter.source_document(path.name))
     shared = projects_elsewhere(store, graph)
     store.replace_document(graph)
-    return IngestResult(
-        file_name=path.name,
-        layout=read.reader.name,
-        encoding=read.encoding,
-        units=len(doc.units),
-        projects=len(doc.projects),
-        objectives=sum(len(p.objectives) for p in doc.projects),
-        indicators=sum(len(p.indicators) for p in doc.projects),
-        targets=Counter(i.target.kind.value for p in doc.projects for i in p.indicators),
-        warnings=[*doc.warnings, *shared],
-        quads=len(graph),
-        replaced=replaced,
-    )
+    return IngestResult.of(path.name, read, quads=len(graph), replaced=replaced, warnings=shared)
 
 
 TARGET_KINDS = [kind.value for kind in TargetKind]

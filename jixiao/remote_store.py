@@ -30,14 +30,13 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.query import Result
 from rdflib.term import Node
 
 from jixiao.settings import Settings
-from jixiao.store import ONTOLOGY_GRAPH, StoredDocument, StoreError, _ontology_digest
-from ontology import ontology_graph
+from jixiao.store import StoredDocument, StoreError, ontology_installed, ontology_terms
 from ontology.namespace import JX
 
 # What jixiao asks the server for: SPARQL JSON for SELECT/ASK, N-Triples (or Turtle) for CONSTRUCT.
@@ -232,13 +231,9 @@ class RemoteStore:
 
     def install_ontology(self) -> bool:
         """Put the current ontology terms into their graph; False when they were already there."""
-        digest = _ontology_digest()
-        if self._ask(f'ASK {{ GRAPH <{ONTOLOGY_GRAPH}> {{ <{ONTOLOGY_GRAPH}> <{JX.sha256}> "{digest}" }} }}'):
+        if self._ask(ontology_installed()):
             return False
-        terms = Graph(identifier=ONTOLOGY_GRAPH)
-        terms += ontology_graph()
-        terms.add((ONTOLOGY_GRAPH, JX.sha256, Literal(digest)))
-        self.replace_document(terms)
+        self.replace_document(ontology_terms())
         return True
 
     def remove_document(self, graph: URIRef) -> int:

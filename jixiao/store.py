@@ -103,14 +103,9 @@ class EmbeddedStore:
 
     def install_ontology(self) -> bool:
         """Put the current ontology terms into their graph; False when they were already there."""
-        digest = _ontology_digest()
-        marker = f'ASK {{ GRAPH <{ONTOLOGY_GRAPH}> {{ <{ONTOLOGY_GRAPH}> <{JX.sha256}> "{digest}" }} }}'
-        if bool(self._ox.query(marker)):
+        if bool(self._ox.query(ontology_installed())):
             return False
-        terms = Graph(identifier=ONTOLOGY_GRAPH)
-        terms += ontology_graph()
-        terms.add((ONTOLOGY_GRAPH, JX.sha256, Literal(digest)))
-        self.replace_document(terms)
+        self.replace_document(ontology_terms())
         return True
 
     def remove_document(self, graph: URIRef) -> int:
@@ -159,6 +154,19 @@ class EmbeddedStore:
         self._dataset.store.close()
         del self._dataset, self._ox
         gc.collect()  # rdflib graphs and their store reference each other
+
+
+def ontology_installed() -> str:
+    """ASK whether the store holds the current ontology terms (by the digest of its files)."""
+    return f'ASK {{ GRAPH <{ONTOLOGY_GRAPH}> {{ <{ONTOLOGY_GRAPH}> <{JX.sha256}> "{_ontology_digest()}" }} }}'
+
+
+def ontology_terms() -> Graph:
+    """The ontology's terms as the graph a store keeps them in, marked with their digest."""
+    terms = Graph(identifier=ONTOLOGY_GRAPH)
+    terms += ontology_graph()
+    terms.add((ONTOLOGY_GRAPH, JX.sha256, Literal(_ontology_digest())))
+    return terms
 
 
 def _ontology_digest() -> str:
