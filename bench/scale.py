@@ -497,6 +497,8 @@ def report(sizes: list[Size], args: argparse.Namespace, machine: str) -> list[st
     ]
     for s in sizes:
         x = s.index
+        if not x:  # run with --no-index
+            continue
         assert s.corpus is not None and s.search is not None
         embed = f"{x['embed_s']:.0f}" if x["embed_s"] is not None else f"≈{x['embed_estimate_s']:,.0f} (est.)"
         lines.append(
@@ -529,6 +531,8 @@ def report(sizes: list[Size], args: argparse.Namespace, machine: str) -> list[st
     lines += ["", "### Cookbook SPARQL: the store (Oxigraph) vs rdflib's memory store, same quads", ""]
     for s in sizes:
         assert s.corpus is not None
+        if not s.sparql:  # run with --no-sparql
+            continue
         lines += [f"{s.corpus.indicators:,} indicators ({s.ingest['quads']:,} quads)"]
         if s.rdflib:
             lines[-1] += (
@@ -564,6 +568,7 @@ def _stages(size: Size) -> dict[str, float | None]:
     """The cost of each stage at one size, for the scaling table."""
     i, x = size.ingest, size.index
     embed = x.get("embed_s") if x.get("embed_s") is not None else x.get("embed_estimate_s")
+    x = {k: x.get(k) for k in ("distinct", "texts_s", "build_s", "index_rss_mb", "index_mb")}
     sparql = [lat.p50 / 1000 for lat, _ in size.sparql.values() if isinstance(lat, Latency)]
     if len(sparql) < len(size.sparql):
         sparql = []  # a query without a time: no sum
@@ -641,6 +646,9 @@ def main() -> None:
     parser.add_argument(
         "--sparql-timeout", type=float, default=OXIGRAPH_TIMEOUT_S, help="seconds a cookbook query may run"
     )
+    parser.add_argument("--no-index", action="store_true", help="ingest and SPARQL only (no texts, vectors)")
+    parser.add_argument("--no-sparql", action="store_true", help="no cookbook queries")
+    parser.add_argument("--report-only", action="store_true", help="write the report of the sizes measured")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     from search.encoder import load_encoder
@@ -653,7 +661,7 @@ def main() -> None:
     done = {size.indicators: size for size in load_results(args.work)}
     known = load_known(args.work)
     too_slow = {n for size in done.values() for n, (_, rd) in size.sparql.items() if isinstance(rd, str)}
-    for indicators in sorted(args.sizes):
+    for indicators in [] if args.report_only else sorted(args.sizes):
         size = Size(
             indicators, machine=machine, command=".venv/bin/python bench/scale.py " + " ".join(sys.argv[1:])
         )
@@ -664,17 +672,24 @@ def main() -> None:
         if indicators == min(args.sizes):
             size.load_methods = load_methods(folder)
         say(f"{indicators:,}: ingest {size.ingest}")
-        oxigraph, _ = cookbook_in_child("oxigraph", data / "store", set(), args.sparql_timeout, 16)
+        oxigraph: dict[str, Latency | str] = {}
+        if args.no_sparql:
+            size.notes.append(f"{indicators:,}: cookbook queries not run (`--no-sparql`).")
+        else:
+            oxigraph, _ = cookbook_in_child("oxigraph", data / "store", set(), args.sparql_timeout, 16)
         rdflib: dict[str, Latency | str] = {}
         if indicators <= args.rdflib_max:
             rdflib = rdflib_cookbook(data, size, too_slow)
             too_slow |= {name for name, got in rdflib.items() if isinstance(got, str)}
         size.sparql = {name: (lat, rdflib.get(name)) for name, lat in oxigraph.items()}
         embed = indicators <= args.embed_max
-        known = index_and_search(data, size, encoder, embed, known)
-        if embed:
-            save_known(args.work, known)
+        if args.no_index:
+            size.notes.append(f"{indicators:,}: texts, embedding and index not run (`--no-index`).")
         else:
+            known = index_and_search(data, size, encoder, embed, known)
+        if embed and not args.no_index:
+            save_known(args.work, known)
+        elif not args.no_index:
             size.notes.append(
                 f"{indicators:,}: the model embedded a sample of {size.index['embedded']:,} texts (the rate "
                 "above); the embed time is that rate times the distinct texts. The index holds stand-in "
@@ -692,6 +707,8 @@ def main() -> None:
     sizes = [done[n] for n in sorted(done)]
     lines = [*report(sizes, args, machine), "", *scaling(sizes)]
     print("\n".join(lines))
+    if args.write and args.report_only:
+        write_section("scale", "\n".join(["## Scale (issue 8)", "", *lines]))
 
 
 if __name__ == "__main__":

@@ -148,12 +148,19 @@ def read_entries(
         indicators[iri] = _child(owner, iri, Kind.INDICATOR, label, text, level1, level2, target)
         order[iri] = int(row.ordinal) if row.ordinal is not None else 0
     entries.extend(indicators.values())
-    return [_with_indicator_names(entry, indicators.values(), order, project_indicators) for entry in entries]
+    # Grouped once: scanning every indicator for each project was quadratic (530 s for the texts
+    # of 100k indicators, bench/RESULTS.md "Scale").
+    by_project: dict[str, list[Entry]] = {}
+    for indicator in indicators.values():
+        if indicator.project is not None:
+            by_project.setdefault(indicator.project.iri, []).append(indicator)
+    return [
+        _with_indicator_names(entry, by_project.get(entry.iri, ()), order, project_indicators)
+        for entry in entries
+    ]
 
 
-def _with_indicator_names(
-    entry: Entry, indicators: Iterable[Entry], order: dict[str, int], count: int
-) -> Entry:
+def _with_indicator_names(entry: Entry, own: Iterable[Entry], order: dict[str, int], count: int) -> Entry:
     """A project's text is its name and its first indicators' names: "村委会办公经费：办公经费标准、…".
 
     A name alone is too short to place a project ("组干部补贴"); its first indicators (quantity,
@@ -164,11 +171,8 @@ def _with_indicator_names(
     """
     if entry.kind != Kind.PROJECT or count <= 0:
         return entry
-    own = sorted(
-        (i for i in indicators if i.project is not None and i.project.iri == entry.iri),
-        key=lambda i: order.get(i.iri, 0),
-    )
-    names = list(dict.fromkeys(i.label for i in own))[:count]
+    ordered = sorted(own, key=lambda i: order.get(i.iri, 0))
+    names = list(dict.fromkeys(i.label for i in ordered))[:count]
     return replace(entry, text=f"{entry.label}：{'、'.join(names)}" if names else entry.label)
 
 
