@@ -65,6 +65,7 @@ OXIGRAPH_TIMEOUT_S = 600.0  # a query slower than this at 1M is reported as such
 RDFLIB_RELOADS = 2  # reloads after a timeout per size (a reload of 2M quads takes minutes)
 RECALL_QUERIES = 200
 EMBED_SAMPLE = 3000  # texts timed when the whole corpus is not embedded
+LOAD_METHODS_MAX = 20_000  # the write-method comparison holds the corpus in memory three times
 NATIONAL = 15_000_000  # indicators: ~40,000 townships x 25 projects x 15
 
 
@@ -669,7 +670,7 @@ def main() -> None:
         say(f"{indicators:,}: corpus {size.corpus} in {size.generate_s:.0f} s")
         data = args.work / f"data-{indicators}"
         ingest(folder, data, size)
-        if indicators == min(args.sizes):
+        if indicators <= LOAD_METHODS_MAX:
             size.load_methods = load_methods(folder)
         say(f"{indicators:,}: ingest {size.ingest}")
         oxigraph: dict[str, Latency | str] = {}
