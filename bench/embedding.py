@@ -590,6 +590,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="passes over all blocks (default 1)")
     parser.add_argument("--only", nargs="*", help="variant keys to run (default: all)")
     parser.add_argument("--write", action="store_true", help="put the report into bench/RESULTS.md")
+    parser.add_argument(
+        "--section", default="embedding", help="RESULTS.md section to write (a rerun of a few variants)"
+    )
     parser.add_argument("--probe", nargs=3, help=argparse.SUPPRESS)  # WEIGHTS FOLDER CACHE; texts on stdin
     args = parser.parse_args()
     if args.probe:
@@ -642,7 +645,7 @@ def main() -> None:
     say(f"Other processes used {share:.0%} of the machine's CPU over the whole run{flag}; the "
         "others' CPU column is their share while each variant ran.")  # fmt: skip
     if args.write:
-        write_section("embedding", "\n".join(lines))
+        write_section(args.section, "\n".join(lines))
 
 
 def report(
@@ -660,7 +663,8 @@ def report(
 ) -> None:
     blocks = -(-args.subset // args.block)
     command = shlex.join(["bench/embedding.py", *sys.argv[1:]])
-    say(f"## Embedding throughput ({time.strftime('%Y-%m-%d %H:%M %Z')})")
+    rerun = "" if args.section == "embedding" else f", {args.section}"
+    say(f"## Embedding throughput{rerun} ({time.strftime('%Y-%m-%d %H:%M %Z')})")
     say()
     say(f"`.venv/bin/python {command}` on {cpu_model()}, {cores()} cores, {ram_gib():.0f} GiB RAM; "
         f"{versions()}; torch on {os.environ.get('OMP_NUM_THREADS') or 'its default'} threads "

@@ -621,8 +621,32 @@ def scaling(sizes: list[Size]) -> list[str]:
     return lines
 
 
+def checkpoint(path: Path, size: Size, stages_done: set[str], stage: str) -> None:
+    stages_done.add(stage)
+    path.write_bytes(pickle.dumps((size, stages_done)))
+
+
+def rdflib_not_run(indicators: int, quads: int, measured: Any) -> str:
+    """Why rdflib's memory store is not tried at this size: the RAM it would need, from the RSS
+    it took per quad at the largest size where it ran."""
+    ran = [s for s in measured if s.rdflib and s.indicators < indicators]
+    if not ran:
+        return f"{indicators:,}: rdflib not run (`--rdflib-max`)."
+    last = max(ran, key=lambda s: s.indicators)
+    per_quad = last.rdflib["rss_mb"] * 2**20 / last.ingest["quads"]
+    need_gb = per_quad * quads / 2**30
+    return (
+        f"{indicators:,}: rdflib's memory store not run (`--rdflib-max`): at {last.indicators:,} "
+        f"indicators it held {last.ingest['quads']:,} quads in {last.rdflib['rss_mb']:,.0f} MB "
+        f"({per_quad:,.0f} bytes/quad) and parsed them in {last.rdflib['load_s']:.0f} s, so "
+        f"{quads:,} quads would need ≈{need_gb:,.0f} GB of RAM (this machine has "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB)."
+    )
+
+
 def load_results(work: Path) -> list[Size]:
-    return [pickle.loads(path.read_bytes()) for path in sorted(work.glob("result-*.pkl"))]
+    paths = [p for p in sorted(work.glob("result-*.pkl")) if not p.name.endswith(".partial.pkl")]
+    return [pickle.loads(path.read_bytes()) for path in paths]
 
 
 def load_known(work: Path) -> dict[str, np.ndarray]:
@@ -651,6 +675,9 @@ def main() -> None:
     parser.add_argument("--no-sparql", action="store_true", help="no cookbook queries")
     parser.add_argument("--report-only", action="store_true", help="write the report of the sizes measured")
     parser.add_argument("--write", action="store_true")
+    parser.add_argument(
+        "--resume", action="store_true", help="keep the stages a cut-short run of a size finished"
+    )
     args = parser.parse_args()
     from search.encoder import load_encoder
 
@@ -663,26 +690,39 @@ def main() -> None:
     known = load_known(args.work)
     too_slow = {n for size in done.values() for n, (_, rd) in size.sparql.items() if isinstance(rd, str)}
     for indicators in [] if args.report_only else sorted(args.sizes):
-        size = Size(
-            indicators, machine=machine, command=".venv/bin/python bench/scale.py " + " ".join(sys.argv[1:])
-        )
+        command = ".venv/bin/python bench/scale.py " + " ".join(sys.argv[1:])
+        partial_path = args.work / f"result-{indicators}.partial.pkl"
+        data = args.work / f"data-{indicators}"
+        size = Size(indicators, machine=machine, command=command)
+        stages_done: set[str] = set()
+        if args.resume and partial_path.exists() and data.exists():
+            # An hour-long size cut short (a session ends): the stages it finished are kept.
+            size, stages_done = pickle.loads(partial_path.read_bytes())
+            size.command = f"{size.command}, resumed with `{command}`"
+            say(f"{indicators:,}: resuming after {sorted(stages_done)}")
+
         folder = corpus(args.work, size)
         say(f"{indicators:,}: corpus {size.corpus} in {size.generate_s:.0f} s")
-        data = args.work / f"data-{indicators}"
-        ingest(folder, data, size)
-        if indicators <= LOAD_METHODS_MAX:
-            size.load_methods = load_methods(folder)
+        if "ingest" not in stages_done:
+            ingest(folder, data, size)
+            if indicators <= LOAD_METHODS_MAX:
+                size.load_methods = load_methods(folder)
+            checkpoint(partial_path, size, stages_done, "ingest")
         say(f"{indicators:,}: ingest {size.ingest}")
-        oxigraph: dict[str, Latency | str] = {}
-        if args.no_sparql:
-            size.notes.append(f"{indicators:,}: cookbook queries not run (`--no-sparql`).")
-        else:
-            oxigraph, _ = cookbook_in_child("oxigraph", data / "store", set(), args.sparql_timeout, 16)
-        rdflib: dict[str, Latency | str] = {}
-        if indicators <= args.rdflib_max:
-            rdflib = rdflib_cookbook(data, size, too_slow)
-            too_slow |= {name for name, got in rdflib.items() if isinstance(got, str)}
-        size.sparql = {name: (lat, rdflib.get(name)) for name, lat in oxigraph.items()}
+        if "sparql" not in stages_done:
+            oxigraph: dict[str, Latency | str] = {}
+            if args.no_sparql:
+                size.notes.append(f"{indicators:,}: cookbook queries not run (`--no-sparql`).")
+            else:
+                oxigraph, _ = cookbook_in_child("oxigraph", data / "store", set(), args.sparql_timeout, 16)
+            rdflib: dict[str, Latency | str] = {}
+            if indicators <= args.rdflib_max:
+                rdflib = rdflib_cookbook(data, size, too_slow)
+                too_slow |= {name for name, got in rdflib.items() if isinstance(got, str)}
+            elif not args.no_sparql:
+                size.notes.append(rdflib_not_run(indicators, size.ingest["quads"], done.values()))
+            size.sparql = {name: (lat, rdflib.get(name)) for name, lat in oxigraph.items()}
+            checkpoint(partial_path, size, stages_done, "sparql")
         embed = indicators <= args.embed_max
         if args.no_index:
             size.notes.append(f"{indicators:,}: texts, embedding and index not run (`--no-index`).")
@@ -699,6 +739,7 @@ def main() -> None:
             )
         say(f"{indicators:,}: index {size.index}, search p50 {size.search.p50 if size.search else None}")
         (args.work / f"result-{indicators}.pkl").write_bytes(pickle.dumps(size))
+        partial_path.unlink(missing_ok=True)
         done[indicators] = size
         gc.collect()
         sizes = [done[n] for n in sorted(done)]
