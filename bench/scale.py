@@ -43,6 +43,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.corpus import Corpus, write_corpus  # noqa: E402
+from bench.load import ram_gib  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from bench.speed import (  # noqa: E402
     CpuShare,
@@ -640,7 +641,7 @@ def rdflib_not_run(indicators: int, quads: int, measured: Any) -> str:
         f"indicators it held {last.ingest['quads']:,} quads in {last.rdflib['rss_mb']:,.0f} MB "
         f"({per_quad:,.0f} bytes/quad) and parsed them in {last.rdflib['load_s']:.0f} s, so "
         f"{quads:,} quads would need ≈{need_gb:,.0f} GB of RAM (this machine has "
-        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB)."
+        f"{ram_gib():.0f} GiB)."
     )
 
 
@@ -711,26 +712,26 @@ def main() -> None:
         say(f"{indicators:,}: ingest {size.ingest}")
         if "sparql" not in stages_done:
             oxigraph: dict[str, Latency | str] = {}
+            rdflib: dict[str, Latency | str] = {}
             if args.no_sparql:
                 size.notes.append(f"{indicators:,}: cookbook queries not run (`--no-sparql`).")
             else:
                 oxigraph, _ = cookbook_in_child("oxigraph", data / "store", set(), args.sparql_timeout, 16)
-            rdflib: dict[str, Latency | str] = {}
-            if indicators <= args.rdflib_max:
-                rdflib = rdflib_cookbook(data, size, too_slow)
-                too_slow |= {name for name, got in rdflib.items() if isinstance(got, str)}
-            elif not args.no_sparql:
-                size.notes.append(rdflib_not_run(indicators, size.ingest["quads"], done.values()))
+                if indicators <= args.rdflib_max:
+                    rdflib = rdflib_cookbook(data, size, too_slow)
+                    too_slow |= {name for name, got in rdflib.items() if isinstance(got, str)}
+                else:
+                    size.notes.append(rdflib_not_run(indicators, size.ingest["quads"], done.values()))
             size.sparql = {name: (lat, rdflib.get(name)) for name, lat in oxigraph.items()}
             checkpoint(partial_path, size, stages_done, "sparql")
         embed = indicators <= args.embed_max
         if args.no_index:
             size.notes.append(f"{indicators:,}: texts, embedding and index not run (`--no-index`).")
+        elif embed:
+            known = index_and_search(data, size, encoder, embed, known)
+            save_known(args.work, known)
         else:
             known = index_and_search(data, size, encoder, embed, known)
-        if embed and not args.no_index:
-            save_known(args.work, known)
-        elif not args.no_index:
             size.notes.append(
                 f"{indicators:,}: the model embedded a sample of {size.index['embedded']:,} texts (the rate "
                 "above); the embed time is that rate times the distinct texts. The index holds stand-in "
