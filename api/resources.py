@@ -88,6 +88,7 @@ def open_resources(
         timeout=settings.sparql_timeout,
         max_rows=settings.sparql_max_rows,
         allow_service=settings.sparql_allow_service,
+        allow_load=settings.sparql_allow_load,
     )
     search: SearchService | None = None
     problem: str | None = None

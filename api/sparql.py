@@ -10,7 +10,6 @@ as SPARQL JSON (a few lines, below) and re-serialised by pyoxigraph into XML, CS
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -19,6 +18,7 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
+from jixiao import sparql_lexer
 from ontology import PREFIXES
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -69,6 +69,7 @@ class Limits:
     timeout: float  # seconds
     max_rows: int
     allow_service: bool = False
+    allow_load: bool = False  # LOAD <url> in updates: the server fetches the URL
 
 
 @dataclass(frozen=True)
@@ -149,32 +150,39 @@ def _matches(pattern: str, media: str) -> bool:
     return pattern == media
 
 
-# --- SERVICE ------------------------------------------------------------------------------------
+# --- what a request may not do -----------------------------------------------------------------
 
-# What cannot hold the keyword: strings, IRIs (IRIREF's characters: `{` cannot hide inside one,
-# and a SERVICE clause needs one), comments. Each is replaced by a space before looking.
-_IGNORED = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|'
-    r"'''(?:[^'\\]|\\.|'(?!''))*'''|"
-    r'"(?:[^"\\\n]|\\.)*"|'
-    r"'(?:[^'\\\n]|\\.)*'|"
-    r'<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*'
-)
-# The keyword itself, not ?service, ex:service or service_x. A dot or dash before it is allowed
-# (`?o .SERVICE <…>` is legal): a local name such as ex:a.service is refused too, which is safe.
-_SERVICE_WORD = re.compile(r"(?<![\w:?$])SERVICE(?![\w:])", re.IGNORECASE)
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+MAX_NESTING = 64  # groups, brackets and parentheses: pyoxigraph's parser overflows its stack near 5,000
+
+
+def refuse_unsafe(text: str, limits: Limits, *, update: bool = False) -> None:
+    """Raise ProtocolError for a query or update the endpoint will not run.
+
+    From the SPARQL terminals (jixiao.sparql_lexer), never from a scan of the raw text: SERVICE
+    (federation) and LOAD make the server fetch URLs, pyoxigraph has no switch to turn them off,
+    and a keyword hidden from a text scan by an escape is still a keyword to Oxigraph's parser.
+    """
+    try:
+        found = sparql_lexer.scan(text)
+    except sparql_lexer.LexError as exc:
+        raise ProtocolError(400, f"SPARQL syntax error: {exc}") from None
+    if found.depth > MAX_NESTING:
+        raise ProtocolError(
+            400,
+            f"the {'update' if update else 'query'} nests groups {found.depth} deep; at most {MAX_NESTING}",
+        )
+    if "SERVICE" in found.words and not limits.allow_service:
+        raise ProtocolError(403, "SERVICE (federated query) is not allowed on this endpoint")
+    if update and "LOAD" in found.words and not limits.allow_load:
+        raise ProtocolError(403, "LOAD (fetching a URL into the store) is not allowed on this endpoint")
 
 
 def uses_service(text: str) -> bool:
-    """True when a query or update may contain a SERVICE clause.
-
-    A scan rather than a parse: it must never miss one (a miss lets callers make the server fetch
-    URLs), and a rare false alarm only refuses a query. rdflib's parser was tried and dropped: its
-    packrat cache keeps frames alive, and with them pyoxigraph results that must die on their thread.
-    """
-    unescaped = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)  # SPARQL's \u escapes
-    return bool(_SERVICE_WORD.search(_IGNORED.sub(" ", unescaped)))
+    """True when some reading of a query or update holds the SERVICE keyword (or it cannot be read)."""
+    try:
+        return "SERVICE" in sparql_lexer.scan(text).words
+    except sparql_lexer.LexError:
+        return True
 
 
 # --- execution ----------------------------------------------------------------------------------
@@ -231,8 +239,13 @@ class Endpoint:
     ) -> Answer:
         if not text.strip():
             raise ProtocolError(400, "empty query")
-        if not self.limits.allow_service and uses_service(text):
-            raise ProtocolError(403, "SERVICE (federated query) is not allowed on this endpoint")
+        refuse_unsafe(text, self.limits)
+        if not dataset.default_graphs and not dataset.named_graphs:
+            # The protocol's parameters win over the query's FROM; without them, FROM decides. It
+            # must be passed on: with the union default graph pyoxigraph ignores FROM, and a
+            # remote store gets it as the protocol's parameters.
+            clauses = sparql_lexer.dataset_clauses(text)
+            dataset = Dataset(clauses.default_graphs, clauses.named_graphs)
         result = self.store.query(text, **_dataset_arguments(dataset))
         if isinstance(result, ox.QueryBoolean):
             return self._boolean(bool(result), accept, format_param)
@@ -243,8 +256,7 @@ class Endpoint:
     def update(self, text: str) -> None:
         if not text.strip():
             raise ProtocolError(400, "empty update")
-        if not self.limits.allow_service and uses_service(text):
-            raise ProtocolError(403, "SERVICE (federated query) is not allowed on this endpoint")
+        refuse_unsafe(text, self.limits, update=True)
         failure: ProtocolError | None = None
         with self._write:
             try:

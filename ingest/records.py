@@ -97,6 +97,41 @@ class Objective:
     medium_term: bool = False  # 中期目标 (tables that file medium-term and annual goals side by side)
 
 
+class ProjectKind(StrEnum):
+    """What a target table is about: a project, a whole unit (部门整体), or a transfer (专项转移支付)."""
+
+    PROJECT = "project"
+    UNIT = "unit"  # 部门整体支出绩效目标表: the unit's own targets, no project
+    TRANSFER = "transfer"  # 专项转移支付 / 区域绩效目标表: often one value column per area
+
+
+@dataclass(frozen=True)
+class AreaTarget:
+    """One area's target where a table has a value column per village, township or county."""
+
+    area: str  # as written in the column header: "鹿鸣镇溪口村"
+    target: Target
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A graded criterion (优/良/中/差) in place of a single target value."""
+
+    grade: str  # "优"
+    criterion: str  # as written: "≥95%"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A self-evaluation (自评) of one indicator: what was achieved against the target, kept apart
+    from the target itself. Every field is as written or parsed from it; none is computed."""
+
+    actual: Target | None = None  # 全年实际值 / 实际完成值
+    weight: Decimal | None = None  # 分值 / 权重 of the self-evaluation
+    score: Decimal | None = None  # 得分
+    reason: str | None = None  # 偏差原因 / 未完成原因 / 改进措施
+
+
 @dataclass(frozen=True)
 class Indicator:
     """A leaf of the indicator tree (三级指标) with its category path and target."""
@@ -111,6 +146,15 @@ class Indicator:
     weight: Decimal | None = None  # 权重 / 分值 as written (a number)
     direction: Direction | None = None  # 指标方向性, or 指标性质 written as 正向/反向
     explanation: str | None = None  # 指标解释
+    description: str | None = None  # 指标描述 / 绩效标准 / 指标内容, as written
+    top_level: str | None = None  # an extra level above 一级, as written: "实施效果指标"
+    area_targets: tuple[AreaTarget, ...] = ()  # one target per area (then `target` may be empty)
+    grades: tuple[Grade, ...] = ()  # 优/良/中/差 criteria instead of one target
+    assessment: Assessment | None = None  # the self-evaluation's actual, score and reason
+    # What the reader inferred rather than read ("一级 from the vocabulary"), and values that look
+    # like OCR slips ("290%"): said in the report, never silently corrected.
+    inferred: tuple[str, ...] = ()
+    suspect: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -130,6 +174,10 @@ class Project:
     attribute: str | None = None  # 项目属性: 一年期项目 / 延续项目
     period: str | None = None  # 项目期 as written: "2023年1月至12月"
     implementing_unit: str | None = None  # 实施单位 when the form names one
+    department: str | None = None  # 主管部门 when it differs from the unit
+    kind: ProjectKind = ProjectKind.PROJECT
+    self_evaluation: bool = False  # a 自评表: indicators carry an Assessment
+    complete: bool = True  # False when the document is cut off inside this project's table
     funding: list[FundingShare] = field(default_factory=list)
     objectives: list[Objective] = field(default_factory=list)
     indicators: list[Indicator] = field(default_factory=list)
@@ -151,3 +199,7 @@ class Document:
     unit_totals: list[UnitTotal] = field(default_factory=list)
     projects: list[Project] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # The report's account of a lenient read: "line 12: 一级 产出指标 inferred from 数量指标", and
+    # what was dropped and why ("line 40: 总分 row dropped: not an indicator").
+    inferred: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)

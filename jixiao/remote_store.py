@@ -35,6 +35,7 @@ from rdflib.namespace import DCTERMS
 from rdflib.query import Result
 from rdflib.term import Node
 
+from jixiao import sparql_lexer
 from jixiao.settings import Settings
 from jixiao.store import StoredDocument, StoreError, ontology_installed, ontology_terms
 from ontology.namespace import JX
@@ -261,7 +262,14 @@ class RemoteStore:
     def query(self, sparql: str) -> Result:
         """An rdflib Result, as the embedded store gives: rdflib's usual prefixes (rdf:, rdfs:, xsd:,
         skos:, …) may be left undeclared here too."""
-        response = self.client.query(with_default_prefixes(sparql))
+        text = with_default_prefixes(sparql)
+        try:
+            clauses = sparql_lexer.dataset_clauses(text)
+        except sparql_lexer.LexError as exc:
+            raise SyntaxError(str(exc)) from None
+        # A server whose default graph is the union may drop FROM (Oxigraph does): say it in the
+        # protocol's parameters, which every server honours.
+        response = self.client.query(text, ACCEPT, clauses.default_graphs, clauses.named_graphs)
         return parse_result(response.content, response.headers.get("content-type", ""), self.endpoints.shown)
 
     def dataset(self) -> Dataset:

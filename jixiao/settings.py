@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     sparql_allow_service: bool = Field(
         default=False, description="allow SERVICE (federated queries that make the server fetch URLs)"
     )
+    sparql_allow_load: bool = Field(
+        default=False, description="allow LOAD <url> in SPARQL updates (the server fetches the URL)"
+    )
 
     @field_validator("store")
     @classmethod

@@ -22,6 +22,7 @@ from rdflib.namespace import DCTERMS
 from rdflib.query import Result
 
 from ingest.graph import DocumentTriples
+from jixiao import sparql_lexer
 from jixiao.settings import Settings
 from ontology import ONTOLOGY_FILES, ontology_graph
 from ontology.namespace import JX
@@ -133,6 +134,17 @@ class EmbeddedStore:
         return found
 
     def query(self, sparql: str) -> Result:
+        try:
+            clauses = sparql_lexer.dataset_clauses(sparql)
+        except sparql_lexer.LexError as exc:
+            raise SyntaxError(str(exc)) from None
+        if clauses:
+            # Under the union default graph pyoxigraph drops FROM / FROM NAMED; any other query
+            # graph lets it honour them (oxrdflib passes the flag only for "__UNION__").
+            store = self._dataset.store
+            return store.query(
+                sparql, initNs=dict(self._dataset.namespaces()), initBindings={}, queryGraph="__FROM__"
+            )
         return self._dataset.query(sparql)
 
     def dataset(self) -> Dataset:

@@ -175,6 +175,7 @@ def draft_xlsx(table: DraftTable) -> bytes:
             form.merge_cells(start_row=2, end_row=last, start_column=column, end_column=column)
     _style_form(form, last)
     _precedents_sheet(workbook.create_sheet(PRECEDENT_SHEET), table)
+    _store_as_text(workbook)
     workbook.properties.title = f"{_text(table.name) or ''} 绩效目标草稿"
     workbook.properties.subject = "项目支出绩效目标表（草稿）"
     workbook.properties.keywords = "草稿 draft"
@@ -182,6 +183,28 @@ def draft_xlsx(table: DraftTable) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# What makes a spreadsheet read a cell as a formula (or, for tab and CR, what CSV-to-sheet tools
+# strip before one); OWASP's list for CSV/formula injection.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def _store_as_text(workbook: Workbook) -> None:
+    """Every text cell written as a string cell, whatever it starts with.
+
+    openpyxl infers a formula from a leading `=` (`=HYPERLINK(…)`, `=cmd|…`, `=WEBSERVICE(…)`), and
+    every label and value here comes from a document or a request. A string cell is shown as
+    text; the quote prefix also keeps Excel and WPS from turning it into a formula when a user
+    edits the cell.
+    """
+    for sheet in workbook.worksheets:
+        for line in sheet.iter_rows():
+            for cell in line:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+                    if cell.value.startswith(_FORMULA_STARTS):
+                        cell.quotePrefix = True
 
 
 def _style_form(form: Any, last: int) -> None:
