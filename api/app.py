@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from api import json_api, pages, review_routes, sparql_routes
+from api import http_guards, json_api, pages, review_routes, sparql_routes
 from api.catalogue import NotFound
+from api.query_process import ClientGone
 from api.resources import Resources, open_resources, resources
 from api.sparql import ProtocolError
 from jixiao.settings import Settings
@@ -37,15 +39,16 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     for status, description in (
         (400, "the request cannot be answered as sent (empty query, unknown filter, SPARQL syntax)"),
         (401, "SPARQL Update without a token"),
-        (403, "SPARQL Update refused, or SERVICE"),
+        (403, "SPARQL Update refused, SERVICE or LOAD, or a write from another site's page"),
         (404, "no such project, indicator or route"),
         (405, "SPARQL Update by GET"),
         (406, "no acceptable result format"),
+        (413, "a request body over the route's limit"),
         (415, "a POST body that is not a SPARQL form, query or update"),
         (422, "a parameter of the wrong type or out of range"),
         (500, "the query engine crashed on this query (the service goes on)"),
         (502, "the remote store's server (--store) failed or cannot be reached"),
-        (503, "search not available (no index yet), or the SPARQL time limit"),
+        (503, "search not available (no index yet), the SPARQL time limit, or its queue full (Retry-After)"),
     )
 }
 
@@ -74,13 +77,7 @@ def create_app(
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
     )
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["*"],
-        expose_headers=["X-Jixiao-Cut", "X-Jixiao-Rows"],
-    )
+    http_guards.install(app, settings)  # body limits, CORS for reads only, security headers
     app.include_router(json_api.router)
     app.include_router(review_routes.router)
     app.include_router(sparql_routes.router)
@@ -107,6 +104,7 @@ def create_app(
                 "timeout_s": held.settings.sparql_timeout,
                 "max_rows": held.settings.sparql_max_rows,
                 "service": held.settings.sparql_allow_service,
+                "queue": asdict(state) if (state := held.queries.state()) is not None else None,
             },
         }
 
@@ -118,13 +116,34 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None, **e
     return JSONResponse({"error": message, "status": status, **extra}, status_code=status, headers=headers)
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the schema documents at this path (and HEAD with GET, as Starlette answers it)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi()["paths"].items():
+        pattern = re.sub(r"\\\{[^/]*?\\\}", ".+", re.escape(template))  # {id:path} takes slashes
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {m.upper() for m in operations if m.upper() in _METHODS}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return [m for m in _METHODS if m in methods]
+
+
+_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     """Every error is JSON with a message (`{"error": …, "status": …}`), never an HTML page."""
 
     @app.exception_handler(ProtocolError)
     async def protocol_error(_: Request, exc: ProtocolError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return _error(exc.status, exc.message, headers)
+        headers = dict(getattr(exc, "headers", None) or {})  # Retry-After on a full queue
+        if exc.status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        return _error(exc.status, exc.message, headers or None)
+
+    @app.exception_handler(ClientGone)
+    async def client_gone(_: Request, exc: ClientGone) -> Response:
+        return Response(status_code=499)  # nginx's "client closed request": nobody reads it
 
     @app.exception_handler(QueryError)
     async def query_error(_: Request, exc: QueryError) -> JSONResponse:
@@ -143,8 +162,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(503, f"the embedding model is not available: {exc}")
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        return _error(exc.status_code, str(exc.detail), dict(exc.headers or {}))
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # Starlette names only the first route's methods (GET of /sparql)
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        return _error(exc.status_code, str(exc.detail), headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -156,3 +178,24 @@ def _install_error_handlers(app: FastAPI) -> None:
             where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body"))
             problems.append(f"{where}: {e.get('msg')}")
         return _error(422, "; ".join(problems) or "invalid request", detail=jsonable_encoder(errors))
+
+
+SHUTDOWN_GRACE = 3  # seconds SIGTERM waits for answers in progress before it cancels them
+
+
+def run_server(app: FastAPI, settings: Settings) -> None:
+    """`jixiao serve`'s uvicorn. Without a graceful-shutdown limit uvicorn waits for every request
+    in progress, however long (a 50 s update held SIGTERM for its 50 s); with it, the requests still
+    running are cancelled, their worker processes are killed as the app stops (an update rehearsal
+    with them: nothing is written), and uvicorn re-raises the signal, so the process ends even if a
+    thread is still inside pyoxigraph (an update being applied is then not committed: the store
+    keeps its state from before it, as its transactions are atomic)."""
+    import uvicorn
+
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        timeout_graceful_shutdown=SHUTDOWN_GRACE,
+    )

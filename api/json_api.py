@@ -58,6 +58,8 @@ def search(
         result = service.search(q, filters, limit=limit, mode=mode, per_project=per_project)
     return {
         "query": q,
+        "match": result.match.value,  # close | related | none: the answer as a whole (search/match.py)
+        "total": result.total,  # hits judged close or related, over all candidates
         "hits": [_hit(hit, held.catalogue.ids) for hit in result.hits],
         "warnings": [*held.search_warnings(), *result.warnings],
         "took_ms": round(1000 * (time.perf_counter() - started), 1),
@@ -120,10 +122,15 @@ def examples() -> dict[str, Any]:
     }
 
 
+# Not blank, in the schema too: a character that is not whitespace as Python's str.strip() sees it
+# (the validators below), spelled out because regex dialects disagree on `\s`.
+NOT_BLANK = "[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+
+
 class DraftInput(BaseModel):
-    name: str = Field(min_length=1, max_length=200, description="项目名称 (required)")
+    name: str = Field(min_length=1, max_length=200, pattern=NOT_BLANK, description="项目名称 (required)")
     objective: str = Field(default="", max_length=2000, description="绩效目标 text, optional")
-    amount: float | None = Field(default=None, ge=0, le=1e8, description="预算数 in 万元")
+    amount: float | None = Field(default=None, ge=0, le=1e8, strict=True, description="预算数 in 万元")
     unit: str | None = Field(
         default=None, max_length=200, description="your unit or township: its own projects are not used"
     )
@@ -147,16 +154,21 @@ def draft(held: Held, service: Service, body: DraftInput) -> dict[str, Any]:
 
 # --- export of an accepted draft ---------------------------------------------------------------
 
-_IRI = r"^https?://[^\s<>\"{}|\\^`]+$"  # what Turtle can write between < and >
+# What Turtle can write between < and > (IRIREF): no control character or space, none of <>"{}|^`\.
+# Spelled out, not `\s`: regex dialects disagree on what \s is (Python's has \x1c-\x1f and \x85,
+# ECMA's, the schema's, has neither), and schemathesis then sends what the route refuses.
+_IRI = r"^https?://[^\x00-\x20<>\"{}|\\^`]+$"
 
 
 class DraftRowInput(BaseModel):
-    level1: str = Field(min_length=1, max_length=100, description="一级指标, e.g. 产出指标")
+    level1: str = Field(
+        min_length=1, max_length=100, pattern=NOT_BLANK, description="一级指标, e.g. 产出指标"
+    )
     level2: str = Field(max_length=100, description="二级指标, e.g. 数量指标 (may be empty)")
-    label: str = Field(min_length=1, max_length=500, description="三级指标")
+    label: str = Field(min_length=1, max_length=500, pattern=NOT_BLANK, description="三级指标")
     raw: str = Field(max_length=500, description="指标值 as it will be filed, e.g. ≥95% (may be empty)")
     comparator: Literal["≥", "＞", "＝", "＜", "≤"] | None = None
-    number: float | None = Field(default=None, allow_inf_nan=False)
+    number: float | None = Field(default=None, allow_inf_nan=False, strict=True)  # strict: not `false`
     unit: str | None = Field(default=None, max_length=50)
     precedents: list[Annotated[str, Field(max_length=2000, pattern=_IRI)]] = Field(
         default_factory=list, max_length=200, description="the precedent indicators' IRIs"
@@ -174,10 +186,10 @@ class DraftRowInput(BaseModel):
 class DraftTableInput(BaseModel):
     """A draft table as /api/draft returns it in "table", possibly edited."""
 
-    name: str = Field(min_length=1, max_length=200, description="项目名称 (required)")
+    name: str = Field(min_length=1, max_length=200, pattern=NOT_BLANK, description="项目名称 (required)")
     objective: str = Field(default="", max_length=5000, description="年度目标")
     amount: float | None = Field(
-        default=None, ge=0, le=1e8, allow_inf_nan=False, description="预算数 in 万元"
+        default=None, ge=0, le=1e8, allow_inf_nan=False, strict=True, description="预算数 in 万元"
     )
     unit: str | None = Field(default=None, max_length=200, description="单位名称")
     year: int | None = Field(default=None, ge=1900, le=2200)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -11,9 +13,9 @@ from typing import Protocol
 from fastapi import HTTPException, Request
 
 from api.catalogue import Catalogue, Ids
-from api.query_process import QueryPool
+from api.query_process import Gone, PoolState, QueryPool, UpdateRehearsal
 from api.remote import InProcessQueries, RemoteEngine
-from api.sparql import Answer, Dataset, Endpoint, Limits, QueryEngine
+from api.sparql import Answer, Dataset, Endpoint, Limits, ProtocolError, QueryEngine
 from jixiao.remote_store import RemoteStore, SparqlClient
 from jixiao.settings import Settings
 from jixiao.store import EmbeddedStore, Store, open_store
@@ -22,18 +24,67 @@ from search.index import IndexUnavailable
 from search.service import SearchService
 from search.sync import graph_state, open_service, stale_documents
 
-SPARQL_WORKERS = 2  # query processes (2 cores here); more queries wait for a free one
+SPARQL_WORKERS = 2  # query processes (2 cores here), besides the express one; more queries wait
 # Searches encoding at once. Each torch call already uses every core; twenty at once only fight
 # over them. bench/load.py, 20 clients: 26.1 req/s, p95 913 ms unbounded; 34.0 req/s, p95 678 ms with 2.
 SEARCH_SLOTS = 2
 
 
 class Queries(Protocol):
-    """Where /sparql queries run: worker processes (embedded store), or the store server."""
+    """Where /sparql queries run: worker processes (embedded store), or the store server. The time
+    limit counts from `arrived` (time.monotonic()); `gone()` tells whether the client has left."""
 
-    def query(self, text: str, dataset: Dataset, accept: str | None, format_param: str | None) -> Answer: ...
+    async def query(
+        self,
+        text: str,
+        dataset: Dataset,
+        accept: str | None,
+        format_param: str | None,
+        arrived: float,
+        gone: Gone,
+    ) -> Answer: ...
+    def state(self) -> PoolState | None: ...
     def refresh(self) -> None: ...
     def close(self) -> None: ...
+
+
+class ThreadedQueries:
+    """The remote store's queries (api.remote.InProcessQueries) in threads, SPARQL_WORKERS at once. A
+    query that waited out its time limit is refused; one that runs cannot be stopped from here (the
+    store server's own limit applies: see api.remote)."""
+
+    def __init__(self, inner: InProcessQueries, limits: Limits) -> None:
+        self.inner = inner
+        self.limits = limits
+        self._threads = ThreadPoolExecutor(SPARQL_WORKERS, thread_name_prefix="sparql")
+
+    async def query(
+        self,
+        text: str,
+        dataset: Dataset,
+        accept: str | None,
+        format_param: str | None,
+        arrived: float,
+        gone: Gone,
+    ) -> Answer:
+        def run() -> Answer:
+            if time.monotonic() - arrived > self.limits.timeout:
+                raise ProtocolError(
+                    503, f"no SPARQL worker was free within the time limit ({self.limits.timeout:g} s)"
+                )
+            return self.inner.query(text, dataset, accept, format_param)
+
+        return await asyncio.get_running_loop().run_in_executor(self._threads, run)
+
+    def state(self) -> PoolState | None:
+        return None
+
+    def refresh(self) -> None:
+        self.inner.refresh()
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)
+        self.inner.close()
 
 
 @dataclass
@@ -41,12 +92,15 @@ class Resources:
     settings: Settings
     store: Store
     catalogue: Catalogue
-    endpoint: Endpoint  # updates, in this process (they need the writable store)
+    endpoint: Endpoint  # updates, applied in this process (they need the writable store)
     queries: Queries  # queries, in worker processes (or the remote store's server)
     search: SearchService | None
     search_problem: str | None  # why there is no search (no index yet, another model…)
     index_stale: bool  # the index was built from other versions of the documents
-    sparql_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(SPARQL_WORKERS))
+    rehearsal: UpdateRehearsal | None  # updates run first in a worker (embedded store): query_process
+    update_threads: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="sparql-update")
+    )
     search_slots: threading.BoundedSemaphore = field(
         default_factory=lambda: threading.BoundedSemaphore(SEARCH_SLOTS)
     )
@@ -72,9 +126,11 @@ class Resources:
 
     def close(self) -> None:
         """Release the store's lock: every holder of the pyoxigraph store lets go before it closes."""
-        self.sparql_pool.shutdown(wait=False, cancel_futures=True)
+        if self.rehearsal is not None:
+            self.rehearsal.close()
+        self.update_threads.shutdown(wait=False, cancel_futures=True)
         self.queries.close()
-        del self.catalogue, self.endpoint
+        del self.catalogue, self.endpoint, self.rehearsal
         self.store.close()
 
 
@@ -103,12 +159,16 @@ def open_resources(
         if preload_model:
             _ = search.encoder  # load now, so the first search does not wait for it
     engine, queries = _query_engine(store, settings, limits)
+    rehearsal = None
+    if isinstance(store, EmbeddedStore):
+        rehearsal = UpdateRehearsal(store.oxigraph(), settings.data / "update-rehearsal", limits)
     return Resources(
         settings=settings,
         store=store,
         catalogue=Catalogue(engine, ids),
-        endpoint=Endpoint(engine, limits),
+        endpoint=Endpoint(engine, limits, rehearsal),
         queries=queries,
+        rehearsal=rehearsal,
         search=search,
         search_problem=problem,
         index_stale=stale,
@@ -120,9 +180,9 @@ def _query_engine(store: Store, settings: Settings, limits: Limits) -> tuple[Que
     the store read-only), or the remote store's server through api.remote."""
     if isinstance(store, RemoteStore):
         engine = RemoteEngine(SparqlClient(store.endpoints, settings.sparql_timeout))
-        return engine, InProcessQueries(engine, limits)
+        return engine, ThreadedQueries(InProcessQueries(engine, limits), limits)
     assert isinstance(store, EmbeddedStore)
-    return store.oxigraph(), QueryPool(settings.store_dir, limits, SPARQL_WORKERS)
+    return store.oxigraph(), QueryPool(settings.store_dir, limits, SPARQL_WORKERS, settings.sparql_queue)
 
 
 def resources(request: Request) -> Resources:

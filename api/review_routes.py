@@ -8,6 +8,7 @@ store.
 
 from __future__ import annotations
 
+import enum
 import threading
 from typing import Annotated, Any
 
@@ -18,11 +19,14 @@ from api.resources import Resources, resources
 from jixiao.review import ReviewContext, Severity, run_review
 from jixiao.review.model import Finding
 from jixiao.review.report import groups
+from jixiao.review.rules import all_rules
 from jixiao.review.run import Review
 
 router = APIRouter(prefix="/api", tags=["api"])
 Held = Annotated[Resources, Depends(resources)]
 _one_at_a_time = threading.Lock()
+# The rule ids as an enum, so the schema lists them and an unknown id is a 422, not an empty page.
+RuleId = enum.StrEnum("RuleId", {rule.id: rule.id for rule in all_rules()})  # type: ignore[misc]
 
 
 def _finding(finding: Finding, ids: Ids) -> dict[str, Any]:
@@ -51,7 +55,7 @@ def review(
         list[Severity] | None, Query(description="only these severities (repeatable): error, warning, info")
     ] = None,
     rule: Annotated[
-        list[str] | None, Query(max_length=50, description="only these rule ids (repeatable)")
+        list[RuleId] | None, Query(max_length=50, description="only these rule ids (repeatable)")
     ] = None,
 ) -> dict[str, Any]:
     index = held.search.index if held.search is not None else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -99,6 +99,9 @@ class Deadline:
 
     def passed(self) -> bool:
         return time.monotonic() - self.started > self.seconds
+
+    def left(self) -> float:
+        return self.seconds - (time.monotonic() - self.started)
 
 
 # --- content negotiation -----------------------------------------------------------------------
@@ -207,9 +210,15 @@ class QueryEngine(Protocol):
 
 
 class Endpoint:
-    def __init__(self, store: QueryEngine, limits: Limits) -> None:
+    def __init__(
+        self, store: QueryEngine, limits: Limits, rehearse: Callable[[str, float], None] | None = None
+    ) -> None:
         self.store = store
         self.limits = limits
+        # Before an update is applied: rehearse(text, seconds left) raises ProtocolError when the
+        # update fails or outlives the time limit (api.query_process.UpdateRehearsal: in a worker,
+        # on a checkpoint, so nothing is written and the server is not held).
+        self.rehearse = rehearse
         self._write = threading.Lock()  # one update at a time; reads never wait for it
 
     def query(
@@ -253,18 +262,29 @@ class Endpoint:
             return self._solutions(result, accept, deadline, format_param)
         return self._triples(result, accept, deadline, format_param)
 
-    def update(self, text: str) -> None:
+    def update(self, text: str, deadline: Deadline | None = None) -> None:
+        """Apply an update; its time limit (the rehearsal's) counts from `deadline.started`, the
+        request's arrival, so the wait for another update counts too."""
         if not text.strip():
             raise ProtocolError(400, "empty update")
         refuse_unsafe(text, self.limits, update=True)
+        deadline = deadline or Deadline(self.limits.timeout)
         failure: ProtocolError | None = None
-        with self._write:
+        if not self._write.acquire(timeout=max(deadline.left(), 0.0)):
+            raise ProtocolError(
+                503, f"another update held the store for the whole time limit ({self.limits.timeout:g} s)"
+            )
+        try:
+            if self.rehearse is not None:
+                self.rehearse(text, deadline.left())
             try:
                 self.store.update(text)
             except SyntaxError as exc:
                 failure = ProtocolError(400, f"SPARQL syntax error: {exc}")
             except (OSError, RuntimeError, ValueError) as exc:
                 failure = ProtocolError(400, f"update failed: {exc}")
+        finally:
+            self._write.release()
         if failure is not None:
             raise failure
 

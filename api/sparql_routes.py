@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import time
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from api.http_guards import cross_origin_write
 from api.resources import Resources, resources
-from api.sparql import Answer, Dataset, ProtocolError
+from api.sparql import Answer, Dataset, Deadline, ProtocolError
 
 router = APIRouter(tags=["sparql"])
 Held = Annotated[Resources, Depends(resources)]
@@ -55,6 +57,7 @@ async def sparql_get(
         str | None, Query(description="json, xml, csv, tsv, turtle, nt, jsonld, rdfxml")
     ] = None,
 ) -> Response:
+    arrived = time.monotonic()  # the time limit counts from here, not from when a worker is free
     if "update" in request.query_params:
         raise ProtocolError(405, "SPARQL Update must be sent by POST")
     if query is None:
@@ -62,13 +65,15 @@ async def sparql_get(
             return RedirectResponse("/query", status_code=303)  # a browser: the SPARQL page
         raise ProtocolError(400, "missing query parameter: /sparql?query=SELECT…")
     dataset = Dataset(tuple(default_graph_uri or ()), tuple(named_graph_uri or ()))
-    return await _answer(held, query, dataset, request.headers.get("accept"), format)
+    return await _answer(request, held, query, dataset, format, arrived)
 
 
 @router.post("/sparql", summary="SPARQL query or update by POST", openapi_extra=_POST_BODY)
 async def sparql_post(request: Request, held: Held) -> Response:
+    arrived = time.monotonic()
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
+        # At most JIXIAO_SPARQL_MAX_BODY bytes: api.http_guards answers 413 beyond, before reading.
         body = (await request.body()).decode("utf-8") if media else ""
     except UnicodeDecodeError as exc:
         raise ProtocolError(400, f"the request body is not UTF-8 (byte {exc.start}: {exc.reason})") from None
@@ -93,13 +98,19 @@ async def sparql_post(request: Request, held: Held) -> Response:
             raise ProtocolError(
                 400, "using-graph-uri / using-named-graph-uri are not supported: write USING in the update"
             )
+        problem = cross_origin_write(request.headers, held.settings.write_origins)
+        if problem is not None:
+            raise ProtocolError(403, problem)  # a form POST from another site needs no preflight
         _authorise_update(request, held)
-        await asyncio.get_running_loop().run_in_executor(held.sparql_pool, held.endpoint.update, updates[0])
+        # Rehearsed in a worker under the time limit, then applied here (api.query_process).
+        deadline = Deadline(held.settings.sparql_timeout, started=arrived)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(held.update_threads, held.endpoint.update, updates[0], deadline)
         held.after_update()
         return Response(status_code=204)
     dataset = Dataset(tuple(fields.get("default-graph-uri", ())), tuple(fields.get("named-graph-uri", ())))
     format_param = url["format"][0] if url.get("format") else None
-    return await _answer(held, queries[0], dataset, request.headers.get("accept"), format_param)
+    return await _answer(request, held, queries[0], dataset, format_param, arrived)
 
 
 def _authorise_update(request: Request, held: Held) -> None:
@@ -117,13 +128,12 @@ def _authorise_update(request: Request, held: Held) -> None:
 
 
 async def _answer(
-    held: Resources, query: str, dataset: Dataset, accept: str | None, fmt: str | None
+    request: Request, held: Resources, query: str, dataset: Dataset, fmt: str | None, arrived: float
 ) -> Response:
-    # A worker process answers; the pool enforces the time limit by killing it (see query_process).
-    loop = asyncio.get_running_loop()
-    answer: Answer = await loop.run_in_executor(
-        held.sparql_pool, held.queries.query, query, dataset, accept, fmt
-    )
+    # A worker process answers; the pool enforces the time limit by killing it, drops the query
+    # when its client goes, and refuses it when the queue is full (see query_process).
+    accept = request.headers.get("accept")
+    answer: Answer = await held.queries.query(query, dataset, accept, fmt, arrived, request.is_disconnected)
     headers = {"X-Jixiao-Rows": str(answer.rows)}
     if answer.cut == "rows":
         headers["X-Jixiao-Cut"] = f"rows; limit={held.settings.sparql_max_rows}"

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ingest.graph import DocumentTriples, SourceInfo, document_ntriples
 from ingest.iri import IriMinter
+from ingest.limits import DEFAULT_LIMITS, IngestLimits
 from ingest.pipeline import IngestResult, read_file
 from jixiao.store import EmbeddedStore
 
@@ -45,6 +46,7 @@ class BulkLoader:
     minter: IriMinter
     layout: str | None = None
     batch_triples: int = BATCH_TRIPLES
+    limits: IngestLimits = DEFAULT_LIMITS
     now: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     seconds: StageSeconds = field(default_factory=StageSeconds)
     unchanged: int = 0
@@ -61,7 +63,7 @@ class BulkLoader:
         Raises IngestError for a file that cannot be read; nothing of it is written then.
         """
         start = time.perf_counter()
-        read = read_file(path, self.layout)
+        read = read_file(path, self.layout, self.limits)
         doc = read.document
         graph = str(self.minter.source_document(path.name))
         stored = self._stored.get(graph)

@@ -11,8 +11,18 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from opencc import OpenCC
+
+# Labels from mirror sites come in traditional characters; matching reads them as simplified.
+_T2S = OpenCC("t2s")
+
 # Order matters: longer, more specific stems first ("生态环境成本" before "成本").
 _LEVEL2_STEMS: list[tuple[str, str]] = [
+    # 产出数量 / 产出质量 …: the 二级 written with its 一级 in front (self-evaluation templates).
+    ("产出数量", "quantity"),
+    ("产出质量", "quality"),
+    ("产出时效", "timeliness"),
+    ("产出成本", "outputCost"),
     ("经济成本", "economicCost"),
     ("社会成本", "socialCost"),
     ("生态环境成本", "ecologicalCost"),
@@ -29,10 +39,17 @@ _LEVEL2_STEMS: list[tuple[str, str]] = [
     ("可持续影响", "sustainability"),
     ("可持续", "sustainability"),
     ("满意度", "serviceSatisfaction"),
+    ("服务对象", "serviceSatisfaction"),  # 服务对象或受益者满意度指标
+    ("社会公众", "serviceSatisfaction"),  # 社会公众或服务对象满意度指标
 ]
 
 _LEVEL1_STEMS: list[tuple[str, str]] = [
     ("产出", "output"),
+    ("项目完成", "output"),  # 项目完成指标 / 项目效益指标 (poverty-relief templates)
+    ("项目效益", "effect"),
+    ("效果", "effect"),  # 效果指标 (graded-criteria tables)
+    ("社会公众", "satisfaction"),  # 社会公众或服务对象满意度指标 spanning 一级 and 二级
+    ("服务对象", "satisfaction"),
     ("效益", "effect"),
     ("满意度", "satisfaction"),
     ("成本", "cost"),
@@ -73,8 +90,8 @@ _DECORATION = re.compile(
 
 
 def clean_label(label: str) -> str:
-    """`（二）质量指标（必填）：` -> `质量指标`."""
-    text = unicodedata.normalize("NFKC", label)
+    """`（二）质量指标（必填）：` -> `质量指标`; traditional characters read as simplified (產出指標)."""
+    text = str(_T2S.convert(unicodedata.normalize("NFKC", label)))
     previous = None
     while previous != text:
         previous = text

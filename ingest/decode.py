@@ -19,6 +19,7 @@ class IngestError(Exception):
 class DecodedText:
     text: str
     encoding: str
+    notes: tuple[str, ...] = ()  # what decoding adjusted, for the report
 
 
 # Printable-text heuristics: a real table has no NULs and almost no C0 control characters.
@@ -38,14 +39,21 @@ def decode(data: bytes) -> DecodedText:
             raise IngestError("undecodable text: a UTF-16 mark, then bytes that are not UTF-16") from None
     if b"\x00" in data[:8192]:
         raise IngestError("binary file (contains NUL bytes), not a text table")
-    if data.startswith(b"\xef\xbb\xbf"):
-        return _checked(data[3:].decode("utf-8", errors="strict"), "utf-8-sig")
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body, encoding = (data[3:], "utf-8-sig") if bom else (data, "utf-8")
     try:
-        return _checked(data.decode("utf-8", errors="strict"), "utf-8")
+        return _checked(body.decode("utf-8", errors="strict"), encoding)
     except UnicodeDecodeError as exc:
-        if exc.reason == "unexpected end of data" and _is_utf8(data[: exc.start]):
+        if exc.reason == "unexpected end of data" and _is_utf8(body[: exc.start]):
             # Valid UTF-8 up to a character cut in half at the very end: a copy that stopped short.
-            raise IngestError("truncated: the file ends in the middle of a character") from None
+            # What came before is read (a cut table keeps its complete rows), and the report says so.
+            cut = "the file ends in the middle of a character (cut short?); the last bytes were dropped"
+            decoded = _checked(body[: exc.start].decode("utf-8"), encoding)
+            return DecodedText(decoded.text, decoded.encoding, (cut,))
+        if bom:
+            raise IngestError(
+                f"undecodable text: a UTF-8 mark, then bytes that are not UTF-8 (at offset {exc.start + 3})"
+            ) from None
     try:
         # GB18030 is a superset of GBK and GB2312, so one attempt covers all three.
         return _checked(data.decode("gb18030", errors="strict"), "gb18030")

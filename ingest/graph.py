@@ -13,14 +13,16 @@ from rdflib.namespace import DCTERMS, ORG, PROV
 from rdflib.plugins.serializers.nt import _nt_row
 
 from ingest import categories
-from ingest.iri import IriMinter, normalize_key
+from ingest.iri import IriMinter, normalize_key, short_hash
 from ingest.records import (
+    Assessment,
     BudgetUnit,
     Direction,
     Document,
     Indicator,
     Objective,
     Project,
+    ProjectKind,
     Target,
     TargetKind,
     UnitTotal,
@@ -79,6 +81,8 @@ _ZH = "zh"
 
 
 _DIRECTION = {Direction.POSITIVE: JX.positive, Direction.NEGATIVE: JX.negative}
+# A project of another kind is typed jx:Project as well, so that project -> indicator queries see it.
+_PROJECT_KIND_CLASS = {ProjectKind.UNIT: JX.UnitPerformanceTargets, ProjectKind.TRANSFER: JX.TransferProject}
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,8 @@ class _Builder:
         self.minter = minter
         self.emit = emit
         self.doc_iri = minter.source_document(source.file_name)
+        # An area column names a unit of this document only when the names agree exactly.
+        self.units_by_name = {normalize_key(u.name): minter.unit(u) for u in doc.units if u.name}
 
     def add(self, s: URIRef, p: URIRef, o: URIRef | Literal | None) -> None:
         if o is not None:
@@ -175,6 +181,7 @@ class _Builder:
     def project(self, project: Project) -> None:
         iri = self.minter.project(project.unit, project.fiscal_year, project.name)
         self.add(iri, RDF.type, JX.Project)
+        self.add(iri, RDF.type, _PROJECT_KIND_CLASS.get(project.kind))
         self.add(iri, RDFS.label, Literal(project.name, lang=_ZH))
         self.add(
             iri,
@@ -196,6 +203,12 @@ class _Builder:
             self.add(iri, JX.periodEnd, Literal(period.date_end) if period.date_end else None)
         if project.implementing_unit:
             self.add(iri, JX.implementingUnitName, Literal(project.implementing_unit, lang=_ZH))
+        if project.department:
+            self.add(iri, JX.departmentName, Literal(project.department, lang=_ZH))
+        if not project.complete:
+            self.add(iri, JX.incomplete, Literal(True))
+        if project.self_evaluation:
+            self.add(iri, JX.selfEvaluated, Literal(True))
         for share in project.funding:
             node = self.minter.funding(iri, share.source)
             self.add(iri, JX.funding, node)
@@ -235,15 +248,15 @@ class _Builder:
     def indicators(self, project: URIRef, indicators: list[Indicator]) -> None:
         seen: Counter[tuple[str, str]] = Counter()
         for position, indicator in enumerate(indicators, start=1):
-            category = categories.resolve(indicator.level1, indicator.level2)
-            concept = category.level2 if category else "uncategorised"
+            category = _category(indicator)
+            concept = category or "uncategorised"
             seen[(concept, normalize_key(indicator.name))] += 1
             occurrence = seen[(concept, normalize_key(indicator.name))]
             iri = self.minter.indicator(project, concept, indicator.name, occurrence)
             self.add(project, JX.hasIndicator, iri)
             self.add(iri, RDF.type, JX.Indicator)
             self.add(iri, RDFS.label, Literal(indicator.name, lang=_ZH))
-            self.add(iri, JX.category, JXCAT[concept] if category else None)
+            self.add(iri, JX.category, JXCAT[category] if category else None)
             self.add(iri, JX.level1Label, Literal(indicator.level1, lang=_ZH) if indicator.level1 else None)
             self.add(iri, JX.level2Label, Literal(indicator.level2, lang=_ZH) if indicator.level2 else None)
             self.add(iri, JX.sourceText, Literal(indicator.source_text))  # verbatim, like rawText
@@ -263,6 +276,66 @@ class _Builder:
             self.add(iri, JX.direction, _DIRECTION[indicator.direction] if indicator.direction else None)
             if indicator.explanation:
                 self.add(iri, JX.explanation, Literal(indicator.explanation, lang=_ZH))
+            self.indicator_extras(iri, target, indicator)
+
+    def indicator_extras(self, iri: URIRef, target: URIRef, indicator: Indicator) -> None:
+        """What some tables add to an indicator (issue 17); nothing at all when a table adds none."""
+        if indicator.description:
+            self.add(iri, DCTERMS.description, Literal(indicator.description, lang=_ZH))
+        if indicator.top_level:
+            self.add(iri, JX.topLevelLabel, Literal(indicator.top_level, lang=_ZH))
+        if indicator.assessment is not None:
+            self.assessment(iri, target, indicator.assessment)
+        if indicator.area_targets:
+            self.area_targets(iri, indicator)
+        if indicator.grades:
+            self.graded_criteria(iri, indicator)
+        # Notes, not facts of the table: plain strings, as the reader wrote them.
+        for note in indicator.inferred:
+            self.add(iri, JX.inferenceNote, Literal(note))
+        for note in indicator.suspect:
+            self.add(iri, JX.suspectNote, Literal(note))
+
+    def area_targets(self, iri: URIRef, indicator: Indicator) -> None:
+        areas: Counter[str] = Counter()
+        for position, area in enumerate(indicator.area_targets, start=1):
+            areas[normalize_key(area.area)] += 1
+            node = _keyed(iri, "area", area.area, areas[normalize_key(area.area)])
+            self.add(iri, JX.areaTarget, node)
+            self.add(node, RDF.type, JX.AreaTarget)
+            self.add(node, JX.areaName, Literal(area.area, lang=_ZH))
+            self.add(node, JX.areaUnit, self.units_by_name.get(normalize_key(area.area)))
+            self.add(node, JX.ordinal, Literal(position))
+            value = URIRef(f"{node}/target")
+            self.add(node, JX.areaValue, value)
+            self.target(value, area.target)
+
+    def graded_criteria(self, iri: URIRef, indicator: Indicator) -> None:
+        grades: Counter[str] = Counter()
+        for position, grade in enumerate(indicator.grades, start=1):
+            grades[normalize_key(grade.grade)] += 1
+            node = _keyed(iri, "grade", grade.grade, grades[normalize_key(grade.grade)])
+            self.add(iri, JX.gradedCriterion, node)
+            self.add(node, RDF.type, JX.GradedCriterion)
+            self.add(node, JX.grade, Literal(grade.grade, lang=_ZH))
+            self.add(node, JX.criterion, Literal(grade.criterion, lang=_ZH))
+            self.add(node, JX.ordinal, Literal(position))
+
+    def assessment(self, indicator: URIRef, target: URIRef, assessment: Assessment) -> None:
+        node = URIRef(f"{indicator}/assessment")
+        self.add(indicator, JX.assessment, node)
+        self.add(node, RDF.type, JX.Assessment)
+        self.add(node, JX.assesses, target)
+        if assessment.actual is not None:
+            actual = URIRef(f"{node}/actual")
+            self.add(node, JX.actualValue, actual)
+            self.target(actual, assessment.actual)
+        if assessment.weight is not None:
+            self.add(node, JX.assessmentWeight, decimal_literal(assessment.weight))
+        if assessment.score is not None:
+            self.add(node, JX.score, decimal_literal(assessment.score))
+        if assessment.reason:
+            self.add(node, JX.deviationReason, Literal(assessment.reason, lang=_ZH))
 
     def target(self, iri: URIRef, target: Target) -> None:
         self.add(iri, RDF.type, JX.Target)
@@ -289,6 +362,25 @@ class _Builder:
         self.add(iri, JX.dateEnd, Literal(target.date_end) if target.date_end else None)
         if target.placeholder:
             self.add(iri, JX.isPlaceholder, Literal(True))
+
+
+def _category(indicator: Indicator) -> str | None:
+    """The local name of the indicator's category concept, or None when its labels name none."""
+    category = categories.resolve(indicator.level1, indicator.level2)
+    if category is not None:
+        return category.level2
+    if not indicator.level2 and indicator.level1:
+        # A two-level table (一级 | indicator, no 二级): the level-1 concept is all it says.
+        return categories.level1_concept(indicator.level1)
+    return None
+
+
+# The nodes below an indicator that issue 17 added. Minted here until ingest/iri.py takes them:
+# `{indicator}/assessment` (its actual `/actual`), `{indicator}/area/{hash(area)}` (its value
+# `/target`), `{indicator}/grade/{hash(grade)}`; `-2`, `-3` when a name recurs, as for indicators.
+def _keyed(parent: URIRef, kind: str, name: str, occurrence: int) -> URIRef:
+    suffix = "" if occurrence == 1 else f"-{occurrence}"
+    return URIRef(f"{parent}/{kind}/{short_hash(normalize_key(name))}{suffix}")
 
 
 def document_graph(doc: Document, source: SourceInfo, minter: IriMinter) -> Graph:

@@ -1,7 +1,9 @@
 """One document from file to store: decode, detect the layout, read, build the graph, store it.
 
 Everything that can fail runs before the store is touched; the write itself is one
-transaction. So a bad file leaves the store exactly as it was.
+transaction (for a big document, a staged write that never lists half of it: jixiao.store). So
+a bad file leaves the store exactly as it was. What a file may make ingest read is bounded by
+`IngestLimits` (ZIP members, rows, cells); its triples are spooled to disk, not held (ingest.spool).
 """
 
 from __future__ import annotations
@@ -13,20 +15,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rdflib import RDF, Graph
+from rdflib import URIRef
 from rdflib.namespace import DCTERMS
 
 from ingest.decode import IngestError
 from ingest.formats import read_source
-from ingest.graph import SourceInfo, document_graph
+from ingest.graph import SourceInfo
 from ingest.iri import IriMinter
+from ingest.limits import DEFAULT_LIMITS, IngestLimits
 from ingest.readers.base import Reader, detect_reader, reader_named
 from ingest.records import Document, TargetKind
 from ingest.source import Source
+from ingest.spool import spool_document
 from jixiao.store import Store
 from ontology.namespace import JX
 
-MAX_BYTES = 200 * 1024 * 1024  # a target table is kilobytes; a 200 MB "table" is a mistake
+MAX_BYTES = DEFAULT_LIMITS.max_file_bytes  # a target table is kilobytes; a 200 MB "table" is a mistake
 
 
 @dataclass
@@ -77,12 +81,12 @@ class ReadDocument:
         return self.source.encoding or self.source.format.value
 
 
-def read_file(path: Path, layout: str | None = None) -> ReadDocument:
+def read_file(path: Path, layout: str | None = None, limits: IngestLimits = DEFAULT_LIMITS) -> ReadDocument:
     """Read and parse a file without storing anything. Raises IngestError naming the problem."""
     try:
         size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise IngestError(f"file too large ({size} bytes)")
+        if size > limits.max_file_bytes:
+            raise IngestError(f"file too large ({size} bytes; at most {limits.max_file_bytes} are read)")
         data = path.read_bytes()
     except FileNotFoundError:
         raise IngestError("no such file") from None
@@ -90,7 +94,7 @@ def read_file(path: Path, layout: str | None = None) -> ReadDocument:
         raise IngestError("is a directory, not a file") from None
     except PermissionError:
         raise IngestError("permission denied") from None
-    source = read_source(data, path.name)
+    source = read_source(data, path.name, limits)
     reader = reader_named(layout) if layout else detect_reader(source)
     document = reader.read(source)
     if not document.projects:
@@ -101,9 +105,14 @@ def read_file(path: Path, layout: str | None = None) -> ReadDocument:
 
 
 def ingest_file(
-    path: Path, store: Store, minter: IriMinter, layout: str | None = None, now: datetime | None = None
+    path: Path,
+    store: Store,
+    minter: IriMinter,
+    layout: str | None = None,
+    now: datetime | None = None,
+    limits: IngestLimits = DEFAULT_LIMITS,
 ) -> IngestResult:
-    read = read_file(path, layout)
+    read = read_file(path, layout, limits)
     doc = read.document
     source = SourceInfo(
         path.name,
@@ -112,29 +121,29 @@ def ingest_file(
         now or datetime.now(UTC).replace(microsecond=0),
         read.source.locations(),
     )
-    graph = document_graph(doc, source, minter)
-    replaced = store.has_document(minter.source_document(path.name))
-    shared = projects_elsewhere(store, graph)
-    store.replace_document(graph)
-    return IngestResult.of(path.name, read, quads=len(graph), replaced=replaced, warnings=shared)
+    with spool_document(doc, source, minter) as spooled:
+        replaced = store.has_document(spooled.graph)
+        shared = projects_elsewhere(store, spooled.graph, spooled.projects)
+        store.replace_document_file(spooled)
+    return IngestResult.of(path.name, read, quads=spooled.count, replaced=replaced, warnings=shared)
 
 
 TARGET_KINDS = [kind.value for kind in TargetKind]
 
 
-def projects_elsewhere(store: Store, graph: Graph) -> list[str]:
+def projects_elsewhere(store: Store, graph: URIRef, project_iris: Sequence[str]) -> list[str]:
     """Warnings for projects this document shares with documents already stored.
 
     The same table saved as .txt and as .docx (or exported twice) mints the same project IRIs,
     and the union of the documents then merges the two copies; that is worth saying at once.
     """
-    projects = sorted({str(p) for p in graph.subjects(RDF.type, JX.Project)})
+    projects = sorted(set(project_iris))
     if not projects:
         return []
     values = " ".join(f"<{p}>" for p in projects)
     rows = store.query(
         f"SELECT (COUNT(DISTINCT ?p) AS ?n) (SAMPLE(?title) AS ?file) ?g WHERE {{ VALUES ?p {{ {values} }} "
-        f"GRAPH ?g {{ ?p a <{JX.Project}> }} FILTER(?g != <{graph.identifier}>) "
+        f"GRAPH ?g {{ ?p a <{JX.Project}> }} FILTER(?g != <{graph}>) "
         f"OPTIONAL {{ GRAPH ?g {{ ?g <{DCTERMS.title}> ?title }} }} }} GROUP BY ?g"
     )
     warnings = []

@@ -28,6 +28,7 @@ class Format(StrEnum):
     XLSX = "xlsx"
     DOCX = "docx"
     PDF = "pdf"
+    HTML = "html"
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,11 @@ class Source:
             tables = sum(1 for t in self.tables if " table " in t.name)
             pages = len({t.name.split(" ")[1] for t in self.tables if t.name.startswith("page ")})
             return f"a PDF with text on {pages} page(s) and {tables} table(s)"
+        if self.format is Format.HTML:
+            tables = sum(1 for t in self.tables if t.name.startswith("table "))
+            if tables:
+                return f"a web page with {tables} table(s)"
+            return f"a web page with no table and {len(rows)} line(s) of text"
         if self.format is Format.CSV:
             return f"a delimited text file of {len(rows)} row(s)"
         return "a text file"

@@ -137,7 +137,8 @@ _SUFFIXES: dict[str, Comparator] = {
 # Words before a number that say what it is, not how it bounds: "增幅20%" is 20 %, no sign.
 _QUALIFIERS = _words(
     """增幅 增长率 增长 增加 增速 降幅 下降 降低 减少 提高 提升 达到 达 约 大约 约为
-    共 共计 合计 累计 总计 计 为 年均 平均 新增 控制在 保持在 保持 完成 实现"""
+    共 共计 合计 累计 总计 计 为 年均 平均 新增 控制在 保持在 保持 完成 实现
+    每周 每月 每季度 每年 每日 每天 每学期 发现后 接报后 报修后 受理后 收到后 到达后 到馆后"""
 )
 
 _CMP = _alternation(_COMPARATORS)

@@ -5,6 +5,8 @@ What a process killed at any moment can leave behind, and what `--repair` does a
 - incomplete-graph: a document's named graph (`<base>source/…`) with quads but no complete
   document marker (a bulk load writes each document's content first and its marker last). It
   was never reported as ingested: repair drops it; ingesting its file again writes it whole.
+  A big document's staging graph (`<document>/staging`, jixiao.store) is one too: repair drops
+  it, unless it holds a whole new version whose swap was cut short, which repair finishes.
 - ontology-missing: documents but no ontology graph (ingest installs it after the files):
   repair installs it.
 - index-missing / index-unreadable / index-other-model: no usable search index although the store
@@ -36,7 +38,7 @@ from rdflib import URIRef
 
 from ingest.iri import IriMinter
 from jixiao.settings import Settings
-from jixiao.store import ONTOLOGY_GRAPH, Store, StoreError, open_store
+from jixiao.store import ONTOLOGY_GRAPH, EmbeddedStore, Store, StoreError, open_store, staging_graph
 from search import embedding_cache
 from search.index import IndexMeta, IndexUnavailable, SearchIndex
 from search.sync import graph_state
@@ -300,8 +302,14 @@ def repair(store: Store, settings: Settings, found: CheckReport, sync_index: Syn
             what = "cut back to whole rows" if problem.kind is Kind.CACHE_TORN else "removed"
             done.append(f"{problem.summary}: {what}")
         elif problem.kind is Kind.INCOMPLETE_GRAPH:
-            quads = sum(store.remove_document(URIRef(g)) for g in problem.items)
-            done.append(f"dropped {len(problem.items)} incomplete graph(s) ({quads} quads)")
+            finished = _finish_staged(store, problem.items)
+            rest = [g for g in problem.items if g not in finished]
+            quads = sum(store.remove_document(URIRef(g)) for g in rest)
+            if finished:
+                swapped = sum(1 for g in finished if g.endswith("/staging"))
+                done.append(f"finished {swapped} staged replacement(s) of big documents")
+            if rest:
+                done.append(f"dropped {len(rest)} incomplete graph(s) ({quads} quads)")
         elif problem.kind is Kind.ONTOLOGY_MISSING:
             store.install_ontology()
             done.append("installed the ontology's terms")
@@ -320,6 +328,21 @@ def repair(store: Store, settings: Settings, found: CheckReport, sync_index: Syn
                 "rebuilt the search index" if full else "brought the search index in line with the store"
             )
     return done
+
+
+def _finish_staged(store: Store, graphs: list[str]) -> set[str]:
+    """Swap in the complete staging graphs among `graphs`; the graphs dealt with (each staging
+    graph and its document's graph)."""
+    finished: set[str] = set()
+    if not isinstance(store, EmbeddedStore):
+        return finished
+    for staging in graphs:
+        document = URIRef(staging.removesuffix("/staging"))
+        staged = staging.endswith("/staging") and staging_graph(document) == URIRef(staging)
+        if staged and store.staged_complete(document):
+            store.finish_staged(document)
+            finished |= {staging, str(document)}
+    return finished
 
 
 # --- the cheap check at the start of an ingest ----------------------------------------------------

@@ -4,6 +4,7 @@ reindex, draft, serve."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from rich.table import Table
 from ingest.bulk import BulkLoader
 from ingest.decode import IngestError
 from ingest.iri import IriMinter
+from ingest.limits import DEFAULT_LIMITS, IngestLimits, limits_from
 from ingest.pipeline import TARGET_KINDS, IngestResult, ingest_file
 from jixiao import check as checks
 from jixiao import query_output
@@ -34,6 +36,7 @@ from jixiao.review import ReviewContext, ReviewError, review_graph, review_graph
 from jixiao.review.report import finding_json, print_review
 from jixiao.settings import Settings
 from jixiao.store import EmbeddedStore, Store, StoreError, open_store
+from jixiao.terminal import shown
 from search.draft import Draft, Drafter, DraftRequest, default_table
 from search.draft_export import draft_turtle, draft_xlsx
 from search.encoder import Encoder, EncoderError, load_encoder
@@ -101,23 +104,54 @@ def _open(settings: Settings) -> Store:
 
 # What a directory is searched for. Anything else in it is listed as skipped; a file named
 # on the command line is always tried, whatever its name (the format is sniffed from bytes).
-TABLE_SUFFIXES = frozenset({".txt", ".csv", ".tsv", ".xlsx", ".docx", ".pdf", ".xls", ".doc"})
+TABLE_SUFFIXES = frozenset(
+    {".txt", ".csv", ".tsv", ".xlsx", ".docx", ".pdf", ".xls", ".doc", ".html", ".htm", ".mhtml", ".mht"}
+)
 
 
-def expand_inputs(paths: list[Path]) -> tuple[list[Path], list[Path]]:
-    """Files to ingest (directories searched recursively, in name order) and files skipped."""
+class SkipReason(StrEnum):
+    NOT_A_TABLE = "not tables"
+    HIDDEN = 'hidden (the name starts with ".")'
+    LOCK_FILE = "Office lock files (~$…, left by an open Excel or Word)"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: Path
+    why: SkipReason
+
+
+def find_inputs(paths: list[Path]) -> tuple[list[Path], list[Skipped]]:
+    """Files to ingest (directories searched recursively, in name order), and what was skipped
+    and why. A hidden folder (.git) is skipped whole, as one entry, without looking inside."""
     files: list[Path] = []
-    skipped: list[Path] = []
+    skipped: list[Skipped] = []
     for path in paths:
         if not path.is_dir():
             files.append(path)
             continue
-        for found in sorted(p for p in path.rglob("*") if p.is_file()):
-            hidden = any(part.startswith(".") for part in found.relative_to(path).parts)
-            if hidden or found.name.startswith("~$"):  # Office lock files: ~$项目表.xlsx
-                continue
-            (files if found.suffix.lower() in TABLE_SUFFIXES else skipped).append(found)
+        found: list[Path] = []
+        for folder, folders, names in os.walk(path):
+            here = Path(folder)
+            skipped.extend(Skipped(here / d, SkipReason.HIDDEN) for d in sorted(folders) if d.startswith("."))
+            folders[:] = [d for d in folders if not d.startswith(".")]
+            found.extend(here / name for name in names)
+        for file in sorted(f for f in found if f.is_file()):
+            if file.name.startswith("."):  # ..csv, .DS_Store
+                skipped.append(Skipped(file, SkipReason.HIDDEN))
+            elif file.name.startswith("~$"):  # ~$项目表.xlsx
+                skipped.append(Skipped(file, SkipReason.LOCK_FILE))
+            elif file.suffix.lower() in TABLE_SUFFIXES:
+                files.append(file)
+            else:
+                skipped.append(Skipped(file, SkipReason.NOT_A_TABLE))
     return files, skipped
+
+
+def expand_inputs(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """Files to ingest and the paths skipped (`find_inputs` without the reasons)."""
+    files, skipped = find_inputs(paths)
+    return files, [s.path for s in skipped]
 
 
 @app.command()
@@ -125,7 +159,7 @@ def ingest(
     files: Annotated[
         list[Path],
         typer.Argument(
-            help="source documents or folders (.txt .csv .xlsx .docx .pdf; folders are searched)",
+            help="source documents or folders (.txt .csv .xlsx .docx .pdf .html; folders are searched)",
             show_default=False,
         ),
     ],
@@ -149,7 +183,8 @@ def ingest(
 ) -> None:
     """Read documents into the store, one named graph each (re-ingesting replaces), and index them."""
     settings = load_settings(data)
-    inputs, skipped = expand_inputs(files)
+    inputs, skipped = find_inputs(files)
+    limits = limits_from(settings)
     store = _open(settings)
     _hint_interrupted(store, settings)
     minter = IriMinter(settings.base_iri)
@@ -160,10 +195,10 @@ def ingest(
         console=err, transient=True,
     ) as progress:  # fmt: skip
         task = progress.add_task("", total=len(inputs))
-        loader = _bulk_loader(store, minter, layout) if bulk else None
+        loader = _bulk_loader(store, minter, layout, limits) if bulk else None
         for path in inputs:
-            progress.update(task, description=path.name)
-            reports.append(_ingest_one(path, store, minter, layout, names, loader))
+            progress.update(task, description=shown(path.name))
+            reports.append(_ingest_one(path, store, minter, layout, names, loader, limits))
             progress.advance(task)
         if loader is not None:
             progress.update(task, description="writing the last batch")
@@ -193,9 +228,10 @@ def ingest(
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         _print_report(reports, skipped, brief=bulk)
-    for report in reports:
+    for report in reports:  # each error once, here (the report above only names the file)
         if report.error:
-            err.print(f"[red]error:[/] {report.path}: {report.error}", highlight=False, soft_wrap=True)
+            problem = f"{shown(report.path)}: {shown(report.error)}"
+            err.print(f"[red]error:[/] {problem}", highlight=False, soft_wrap=True)
     if any(r.error for r in reports):
         raise typer.Exit(2)
     if not indexed:
@@ -210,11 +246,11 @@ class FileReport:
     unchanged: bool = False  # --bulk: stored before with the same bytes, skipped
 
 
-def _bulk_loader(store: Store, minter: IriMinter, layout: str | None) -> BulkLoader:
+def _bulk_loader(store: Store, minter: IriMinter, layout: str | None, limits: IngestLimits) -> BulkLoader:
     if not isinstance(store, EmbeddedStore):
         err.print("[red]error:[/] --bulk loads into the embedded store only (not with --store)")
         raise typer.Exit(2)
-    return BulkLoader(store, minter, layout)
+    return BulkLoader(store, minter, layout, limits=limits)
 
 
 def _ingest_one(
@@ -224,6 +260,7 @@ def _ingest_one(
     layout: str | None,
     names: dict[str, Path],
     loader: BulkLoader | None = None,
+    limits: IngestLimits = DEFAULT_LIMITS,
 ) -> FileReport:
     earlier = names.get(path.name)
     if earlier is not None and earlier != path:
@@ -233,7 +270,7 @@ def _ingest_one(
     names[path.name] = path
     try:
         if loader is None:
-            return FileReport(path, result=ingest_file(path, store, minter, layout))
+            return FileReport(path, result=ingest_file(path, store, minter, layout, limits=limits))
         result = loader.add(path)
         return FileReport(path, result=result, unchanged=result is None)
     except IngestError as exc:
@@ -244,7 +281,7 @@ def _ingest_one(
         return FileReport(path, error=f"unexpected error ({type(exc).__name__}: {exc}); please report it")
 
 
-def _json_report(reports: list[FileReport], skipped: list[Path]) -> dict[str, object]:
+def _json_report(reports: list[FileReport], skipped: list[Skipped]) -> dict[str, object]:
     files: list[dict[str, object]] = []
     for report in reports:
         r = report.result
@@ -269,11 +306,18 @@ def _json_report(reports: list[FileReport], skipped: list[Path]) -> dict[str, ob
                 "replaced": r.replaced,
             }
         )
-    return {"files": files, "skipped": [str(p) for p in skipped]}
+    return {
+        "files": files,
+        "skipped": [str(s.path) for s in skipped],
+        "skipped_why": [s.why.name.lower().replace("_", "-") for s in skipped],
+    }
 
 
-def _print_report(reports: list[FileReport], skipped: list[Path], brief: bool = False) -> None:
-    """Per file, then a total; `brief` (bulk loads of thousands of files): errors and the total only."""
+def _print_report(reports: list[FileReport], skipped: list[Skipped], brief: bool = False) -> None:
+    """Per file, then a total; `brief` (bulk loads of thousands of files): errors and the total only.
+
+    Names and messages go through `shown`: a file name may hold escape sequences. A file that
+    failed is named here and its error printed once, after the report (stderr)."""
     # One short block per file rather than a wide table: it stays readable in an 80-column
     # Windows console, where a twelve-column table truncates every header.
     total: Counter[str] = Counter()
@@ -285,18 +329,18 @@ def _print_report(reports: list[FileReport], skipped: list[Path], brief: bool = 
                 total.update(r.targets)
             continue
         if report.unchanged:
-            out.print(f"[bold]{report.path}[/]  unchanged, skipped", highlight=False, soft_wrap=True)
+            out.print(f"[bold]{shown(report.path)}[/]  unchanged, skipped", highlight=False, soft_wrap=True)
             continue
         if r is None:
-            out.print(
-                f"[bold]{report.path}[/]  [red]error:[/] {report.error}", highlight=False, soft_wrap=True
-            )
+            out.print(f"[bold]{shown(report.path)}[/]  [red]not ingested[/] (error below)", highlight=False)
             continue
         typed = sum(v for k, v in r.targets.items() if k != "unparsed")
         share = f"{100 * typed / r.indicators:.1f}%" if r.indicators else "-"
         replaced = " [dim](replaced the earlier version)[/]" if r.replaced else ""
         out.print(
-            f"[bold]{report.path}[/]  {r.layout}, {r.encoding}{replaced}", highlight=False, soft_wrap=True
+            f"[bold]{shown(report.path)}[/]  {r.layout}, {r.encoding}{replaced}",
+            highlight=False,
+            soft_wrap=True,
         )
         out.print(
             f"  units {r.units} · projects {r.projects} · objectives {r.objectives}"
@@ -322,12 +366,16 @@ def _print_report(reports: list[FileReport], skipped: list[Path], brief: bool = 
             f"targets typed {typed}/{sum(total.values())}",
             highlight=False,
         )
-    if skipped:
-        names = ", ".join(p.name for p in skipped[:5]) + (" …" if len(skipped) > 5 else "")
-        out.print(f"[dim]skipped {len(skipped)} file(s) that are not tables: {names}[/]", highlight=False)
+    for why in SkipReason:
+        these = [s.path for s in skipped if s.why is why]
+        if these:
+            names = ", ".join(shown(p.name) + ("/" if p.is_dir() else "") for p in these[:5])
+            names += " …" if len(these) > 5 else ""
+            out.print(f"[dim]skipped {len(these)} file(s) that are {why.value}: {names}[/]", highlight=False)
     for r in results:
         for warning in r.warnings:
-            out.print(f"[yellow]warning:[/] {r.file_name}: {warning}", highlight=False, soft_wrap=True)
+            problem = f"{shown(r.file_name)}: {shown(warning)}"
+            out.print(f"[yellow]warning:[/] {problem}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -865,9 +913,7 @@ def serve(
     data: DataOption = None,
 ) -> None:
     """The web pages (搜索, 项目, 指标, SPARQL), the JSON API and the SPARQL endpoint."""
-    import uvicorn
-
-    from api.app import create_app
+    from api.app import create_app, run_server
 
     settings = load_settings(data)
     overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
@@ -892,7 +938,7 @@ def serve(
         f"jixiao: http://{settings.host}:{settings.port}/  (SPARQL: /sparql, API docs: /docs)",
         highlight=False,
     )
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+    run_server(application, settings)  # SIGTERM stops it within seconds (api.app.SHUTDOWN_GRACE)
 
 
 def _print_hits(hits: list[Hit], as_json: bool) -> None:

@@ -35,6 +35,7 @@ from rdflib.namespace import DCTERMS
 from rdflib.query import Result
 from rdflib.term import Node
 
+from ingest.spool import SpooledDocument
 from jixiao import sparql_lexer
 from jixiao.settings import Settings
 from jixiao.store import StoredDocument, StoreError, ontology_installed, ontology_terms
@@ -228,6 +229,13 @@ class RemoteStore:
             raise StoreError("a document graph needs an IRI as its name")
         body = graph.serialize(format="nt")
         # One update = one request, applied whole or not at all (see the module's docstring).
+        self.client.update(f"DROP SILENT GRAPH <{name}> ;\nINSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}")
+
+    def replace_document_file(self, document: SpooledDocument) -> None:
+        """As `replace_document`, from spooled N-Triples: still one update, so one transaction on
+        the server (whose memory that is); here the body is read from disk, not built in rdflib."""
+        name = document.graph
+        body = document.content.read_text("utf-8") + document.marker
         self.client.update(f"DROP SILENT GRAPH <{name}> ;\nINSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}")
 
     def install_ontology(self) -> bool:

@@ -79,6 +79,21 @@ class Settings(BaseSettings):
     nprobe: int = Field(default=32, ge=1, description="IVF lists probed per query")
     per_project: int = Field(default=3, ge=0, description="hits per project on a page (0: no cap)")
 
+    # Ingest bounds (issue 16): what one file may make ingest unpack and read (ingest.limits).
+    ingest_max_unpacked_mb: int = Field(
+        default=200, ge=1, description="MB the members of one .xlsx/.docx may unpack to, all together"
+    )
+    ingest_max_ratio: int = Field(
+        default=100,
+        ge=1,
+        description="unpacked / packed size a member of an .xlsx/.docx may have (ZIP bombs)",
+    )
+    ingest_max_members: int = Field(default=10_000, ge=1, description="files inside one .xlsx/.docx")
+    ingest_max_rows: int = Field(default=200_000, ge=1, description="rows one workbook may have, all sheets")
+    ingest_max_cells: int = Field(
+        default=4_000_000, ge=1, description="cells one workbook may have, all sheets, merged cells included"
+    )
+
     # Service (issue 4).
     host: str = Field(default="127.0.0.1", description="address `jixiao serve` listens on")
     port: int = Field(default=8000, ge=1, le=65535, description="port `jixiao serve` listens on")
@@ -94,6 +109,26 @@ class Settings(BaseSettings):
     )
     sparql_allow_load: bool = Field(
         default=False, description="allow LOAD <url> in SPARQL updates (the server fetches the URL)"
+    )
+    # Issue 16: the queue, request bodies, cross-origin writes.
+    sparql_queue: int = Field(
+        default=8, ge=0, description="SPARQL queries that may wait for a worker; more get 503 + Retry-After"
+    )
+    sparql_max_body: int = Field(
+        default=1_000_000,
+        ge=1,
+        description="bytes a POST to /sparql may carry (a query or update); more: 413",
+    )
+    max_body: int = Field(
+        default=1_000_000,
+        ge=1,
+        description="bytes POST /api/draft/export may carry (a table of up to 500 rows); more get 413;"
+        " the other routes take 64 kB",
+    )
+    write_origins: list[str] = Field(
+        default_factory=list,
+        description="origins (https://host:port) besides the server's own whose pages may send writes"
+        " (SPARQL Update, POST /api/draft/export); reads are open to every origin",
     )
 
     @field_validator("store")

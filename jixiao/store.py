@@ -4,12 +4,30 @@ Reads go through an rdflib `Dataset` on oxrdflib's Oxigraph store (so analysts' 
 works unchanged, at Oxigraph's speed). Writes go straight to pyoxigraph, because oxrdflib has
 no transactions: replacing a document is a single SPARQL update (DROP GRAPH + INSERT DATA),
 which Oxigraph applies all-or-nothing.
+
+Big documents are the exception (`replace_document_file`, above `TRANSACTION_QUADS`): one
+Oxigraph transaction holds about 1.5 KB of memory per quad written or deleted (2M quads: a 3.3 GB
+`load`, a 2.8 GB and 3-minute `DROP GRAPH`; bench/RESULTS.md "Ingest memory"), and pyoxigraph
+0.5 has no transaction to write in batches. So a big document is staged:
+
+1. its triples go into `<graph>/staging` (bulk loader, in chunks), its marker last; a failure
+   here drops the staging graph and leaves the old version listed and whole;
+2. the swap: the old version's marker goes (one small transaction: unlisted from here), its
+   quads are deleted in chunks, the staged quads are loaded into the graph and its marker last,
+   and the staging graph is dropped. A crash during the swap leaves a complete staging graph,
+   which `jixiao check --repair` swaps in (`finish_staged`).
+
+No listed document is ever half-written. A reader of the union default graph (SPARQL) can see
+the staging graph's triples beside the old version during step 1, and a mixture during step 2:
+the price of bounded memory until Oxigraph offers batched transactions.
 """
 
 from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +39,8 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.query import Result
 
-from ingest.graph import DocumentTriples
+from ingest.graph import MARKER_PREDICATES, DocumentTriples
+from ingest.spool import SpooledDocument
 from jixiao import sparql_lexer
 from jixiao.settings import Settings
 from ontology import ONTOLOGY_FILES, ontology_graph
@@ -44,8 +63,21 @@ class StoredDocument:
     layout: str
 
 
+# Above this many triples a document is staged rather than written in one transaction (see above).
+TRANSACTION_QUADS = 100_000
+LOAD_CHUNK_LINES = 500_000  # N-Triples lines per bulk load call: ≈ 0.5 GB of loader memory at most
+DELETE_CHUNK = 50_000  # quads per deleting transaction
+
+
+def staging_graph(graph: URIRef) -> URIRef:
+    """Where a big document's new version is staged. The file name in a document IRI is
+    percent-encoded (no "/"), so no document's graph is ever named so."""
+    return URIRef(f"{graph}/staging")
+
+
 class Store(Protocol):
     def replace_document(self, graph: Graph) -> None: ...
+    def replace_document_file(self, document: SpooledDocument) -> None: ...
     def remove_document(self, graph: URIRef) -> int: ...
     def has_document(self, graph: URIRef) -> bool: ...
     def documents(self) -> list[StoredDocument]: ...
@@ -76,6 +108,79 @@ class EmbeddedStore:
         body = graph.serialize(format="nt")
         # N-Triples is valid inside INSERT DATA; one update = one transaction.
         self._ox.update(f"DROP SILENT GRAPH <{name}> ;\nINSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}")
+
+    def replace_document_file(self, document: SpooledDocument) -> None:
+        """Replace one document from its spooled N-Triples: one transaction up to
+        `TRANSACTION_QUADS`, staged above (module docstring)."""
+        name = document.graph
+        if document.count <= TRANSACTION_QUADS and not self._larger_than(name, TRANSACTION_QUADS):
+            body = document.content.read_text("utf-8") + document.marker
+            self._ox.update(f"DROP SILENT GRAPH <{name}> ;\nINSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}")
+            return
+        staging = staging_graph(name)
+        self._delete_graph(staging)  # a leftover of an earlier cut-short replacement
+        try:
+            self._bulk_load_file(document.content, staging)
+            self._ox.load(document.marker, ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(staging)))
+        except BaseException:
+            self._delete_graph(staging)
+            raise
+        self._swap_in(name, document.content, document.marker)
+
+    def staged_complete(self, graph: URIRef) -> bool:
+        """Whether `graph`'s staging graph holds a whole new version (its marker is loaded last)."""
+        found = self._ox.quads_for_pattern(
+            ox.NamedNode(str(graph)),
+            ox.NamedNode(str(JX.sha256)),
+            None,
+            ox.NamedNode(str(staging_graph(graph))),
+        )
+        return next(iter(found), None) is not None
+
+    def finish_staged(self, graph: URIRef) -> int:
+        """Swap a complete staging graph in (after a crash during the swap); its quads."""
+        staging = staging_graph(graph)
+        with tempfile.TemporaryDirectory(prefix="jixiao-staged-") as folder:
+            dump = Path(folder) / "staged.nt"
+            self._ox.dump(str(dump), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(str(staging)))
+            content = Path(folder) / "content.nt"
+            marker: list[str] = []
+            subject = f"<{graph}> "
+            predicates = tuple(f"<{p}> " for p in MARKER_PREDICATES)
+            with dump.open(encoding="utf-8") as lines, content.open("w", encoding="utf-8") as out:
+                for line in lines:
+                    if line.startswith(subject) and line[len(subject) :].startswith(predicates):
+                        marker.append(line)
+                    else:
+                        out.write(line)
+            self._swap_in(graph, content, "".join(marker))
+            return self.graph_size(graph)
+
+    def _swap_in(self, graph: URIRef, content: Path, marker: str) -> None:
+        node = ox.NamedNode(str(graph))
+        self._unlist(graph)  # from here the old version is no longer listed
+        self._delete_graph(graph)
+        self._bulk_load_file(content, graph)
+        self._ox.load(marker, ox.RdfFormat.N_TRIPLES, to_graph=node)  # listed again, whole
+        self._delete_graph(staging_graph(graph))
+
+    def _bulk_load_file(self, content: Path, graph: URIRef) -> None:
+        """N-Triples into `graph` through the bulk loader, `LOAD_CHUNK_LINES` at a time: one call
+        on the whole file held 1.4 GB for 2M triples, chunks hold a quarter of that."""
+        target = ox.NamedNode(str(graph))
+        with content.open("rb") as lines:
+            while chunk := b"".join(itertools.islice(lines, LOAD_CHUNK_LINES)):
+                self._ox.bulk_load(chunk, ox.RdfFormat.N_TRIPLES, to_graph=target)
+
+    def _delete_graph(self, graph: URIRef) -> None:
+        """Delete a graph's quads `DELETE_CHUNK` per transaction (one DROP of 2M quads held 2.8 GB)."""
+        node = ox.NamedNode(str(graph))
+        while next(iter(self._ox.quads_for_pattern(None, None, None, node)), None) is not None:
+            self._ox.update(
+                f"DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ {{ SELECT ?s ?p ?o WHERE"
+                f" {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} LIMIT {DELETE_CHUNK} }} }}"
+            )
+        self._ox.update(f"DROP SILENT GRAPH <{graph}>")  # the empty graph's name
 
     def bulk_add_documents(self, documents: Sequence[DocumentTriples]) -> None:
         """Write new documents through Oxigraph's bulk loader: content first, markers last.
@@ -111,8 +216,25 @@ class EmbeddedStore:
 
     def remove_document(self, graph: URIRef) -> int:
         before = self.graph_size(graph)
-        self._ox.update(f"DROP SILENT GRAPH <{graph}>")
+        if before <= TRANSACTION_QUADS:
+            self._ox.update(f"DROP SILENT GRAPH <{graph}>")
+        else:  # unlisted first (one small transaction), then deleted in chunks
+            self._unlist(graph)
+            self._delete_graph(graph)
         return before
+
+    def _larger_than(self, graph: URIRef, quads: int) -> bool:
+        """Whether `graph` holds more than `quads` quads (counting no further than that)."""
+        found = self._ox.quads_for_pattern(None, None, None, ox.NamedNode(str(graph)))
+        return sum(1 for _ in itertools.islice(found, quads + 1)) > quads
+
+    def _unlist(self, graph: URIRef) -> None:
+        """Delete the document's marker triples: from here `documents()` does not list it."""
+        self._ox.update(
+            " ;\n".join(
+                f"DELETE WHERE {{ GRAPH <{graph}> {{ <{graph}> <{p}> ?o }} }}" for p in MARKER_PREDICATES
+            )
+        )
 
     def has_document(self, graph: URIRef) -> bool:
         return bool(self._ox.contains_named_graph(ox.NamedNode(str(graph))))

@@ -16,11 +16,14 @@ class JX(DefinedNamespace):
     _NS = Namespace("https://w3id.org/jixiao/ns#")
 
     # owl:Class
+    AreaTarget: URIRef  # 分地区指标值 / area target
+    Assessment: URIRef  # 绩效自评 / self-evaluation of a target
     BudgetUnit: URIRef  # 预算单位 / budget unit
     DateTarget: URIRef  # 时间指标值 / date target
     Direction: URIRef  # 指标方向 / indicator direction
     Drafting: URIRef  # 起草 / drafting
     FundingShare: URIRef  # 资金来源份额 / funding share
+    GradedCriterion: URIRef  # 分级评价标准 / graded criterion
     Indicator: URIRef  # 三级指标 / performance indicator
     MediumTermObjective: URIRef  # 中期目标 / medium-term objective
     Objective: URIRef  # 绩效目标 / performance objective
@@ -34,16 +37,25 @@ class JX(DefinedNamespace):
     SourceDocument: URIRef  # 来源文件 / source document
     SourceLocation: URIRef  # 来源位置 / source location
     Target: URIRef  # 指标值 / target value
+    TransferProject: URIRef  # 转移支付项目 / transfer payment project
     UnitBudget: URIRef  # 单位预算 / unit budget
+    UnitPerformanceTargets: URIRef  # 部门整体绩效目标 / whole-unit performance targets
     UnparsedTarget: URIRef  # 未解析指标值 / unparsed target
 
     # owl:ObjectProperty
     aboutProject: URIRef  # 所属项目 / about project
+    actualValue: URIRef  # 实际完成值 / actual value
+    areaTarget: URIRef  # 分地区指标值 / area target
+    areaUnit: URIRef  # 地区对应单位 / area unit
+    areaValue: URIRef  # 地区指标值 / area value
+    assesses: URIRef  # 所评指标值 / assesses
+    assessment: URIRef  # 自评结果 / assessment
     category: URIRef  # 指标类别 / category
     comparator: URIRef  # 计算符号 / comparator
     direction: URIRef  # 指标方向性 / direction
     funding: URIRef  # 资金来源 / funding
     fundingSource: URIRef  # 资金来源类别 / funding source
+    gradedCriterion: URIRef  # 分级评价标准 / graded criterion
     hasIndicator: URIRef  # 绩效指标 / has indicator
     hasObjective: URIRef  # 绩效目标 / has objective
     mediumTermTarget: URIRef  # 中期指标值 / medium-term target
@@ -54,12 +66,20 @@ class JX(DefinedNamespace):
     # owl:DatatypeProperty
     amount: URIRef  # 金额（元） / amount (yuan)
     amountWanYuan: URIRef  # 金额（万元） / amount (10,000 yuan)
+    areaName: URIRef  # 地区名称原文 / area name as written
+    assessmentWeight: URIRef  # 自评分值 / assessment weight
+    criterion: URIRef  # 等级标准 / criterion
     dateEnd: URIRef  # 截止日期 / end date
     dateStart: URIRef  # 开始日期 / start date
     dateText: URIRef  # 时间表述 / date text
+    departmentName: URIRef  # 主管部门名称 / supervising department name
+    deviationReason: URIRef  # 偏差原因 / deviation reason
     explanation: URIRef  # 指标解释 / explanation
     fiscalYear: URIRef  # 预算年度 / fiscal year
+    grade: URIRef  # 评价等级 / grade
     implementingUnitName: URIRef  # 实施单位名称 / implementing unit name
+    incomplete: URIRef  # 表格不完整 / incomplete
+    inferenceNote: URIRef  # 推断说明 / inference note
     ingestedAt: URIRef  # 导入时间 / ingested at
     isPlaceholder: URIRef  # 模板占位 / is placeholder
     layout: URIRef  # 版式 / layout
@@ -74,8 +94,12 @@ class JX(DefinedNamespace):
     projectAttribute: URIRef  # 项目属性 / project attribute
     qualitativeValue: URIRef  # 定性值 / qualitative value
     rawText: URIRef  # 指标值原文 / raw text
+    score: URIRef  # 得分 / score
+    selfEvaluated: URIRef  # 已读自评表 / self-evaluation read
     sha256: URIRef  # SHA-256 哈希 / SHA-256
     sourceText: URIRef  # 来源原文 / source text
+    suspectNote: URIRef  # 疑似识别错误 / suspect value note
+    topLevelLabel: URIRef  # 顶层指标原文 / top-level label as written
     unitHead: URIRef  # 计量单位主体 / unit head
     unitText: URIRef  # 计量单位原文 / unit text
     valueInYuan: URIRef  # 折合金额（元） / value in yuan

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from search.encoder import Encoder
 from search.entries import Entry, Kind
 from search.index import SearchIndex
+from search.match import Calibration, Evidence, Match, MatchEvidence, overall, shipped_calibration
 from search.texts import category_by_label
 
 MAX_QUERY_CHARS = 512  # the model reads 512 tokens at most; BM25 gains nothing from more
@@ -59,6 +60,9 @@ class Hit:
     dense: float | None = None  # cosine, when the dense list had it
     lexical: float | None = None  # BM25, when the lexical list had it
     duplicates: list[str] = field(default_factory=list)  # same text and target, same township
+    match: Match | None = None  # close / related / none, when the search judged it
+    evidence: Evidence | None = None  # what the judgement rests on
+    amount: float | None = None  # the project's amount in 万元 (the hit's own project)
 
     def to_json(self) -> dict[str, Any]:
         e = self.entry
@@ -91,6 +95,18 @@ class Hit:
             "dense": None if self.dense is None else round(self.dense, 6),
             "lexical": None if self.lexical is None else round(self.lexical, 6),
             "duplicates": self.duplicates,
+            "amount": self.amount,
+            "match": self.match.value if self.match else None,
+            "matched_words": list(self.evidence.matched) if self.evidence else [],
+            "evidence": (
+                {
+                    "z": self.evidence.z,
+                    "coverage": self.evidence.coverage,
+                    "agreement": self.evidence.agreement,
+                }
+                if self.evidence
+                else None
+            ),
         }
 
 
@@ -98,6 +114,9 @@ class Hit:
 class SearchResult:
     hits: list[Hit]
     warnings: list[str] = field(default_factory=list)
+    match: Match = Match.NONE  # the answer as a whole
+    total: int = 0  # hits judged close or related over every candidate (as the page would list them)
+    candidates: list[Hit] = field(default_factory=list)  # every candidate, judged (for the benchmark)
 
 
 class SearchService:
@@ -106,11 +125,22 @@ class SearchService:
         index: SearchIndex,
         encoder: Callable[[], Encoder],
         ranking: RankingSettings | None = None,
+        calibration: Calibration | None = None,
     ) -> None:
         self.index = index
         self._encoder_factory = encoder
         self._encoder: Encoder | None = None
         self.ranking = ranking or RankingSettings()
+        self.calibration = calibration if calibration is not None else shipped_calibration()
+        self._evidence: tuple[int, MatchEvidence] | None = None
+
+    @property
+    def match_evidence(self) -> MatchEvidence:
+        # Rebuilt when the index changed (an ingest replaces its entries in place).
+        state = id(self.index.rows)
+        if self._evidence is None or self._evidence[0] != state:
+            self._evidence = (state, MatchEvidence(self.index))
+        return self._evidence[1]
 
     @property
     def encoder(self) -> Encoder:
@@ -145,6 +175,7 @@ class SearchService:
 
         dense: dict[int, tuple[int, float]] = {}
         lexical: dict[int, tuple[int, float]] = {}
+        vector = None
         if mode in (Mode.HYBRID, Mode.DENSE):
             vector = self.encoder.encode_queries([text])[0]
             dense = self._dense(vector, allowed)
@@ -155,7 +186,37 @@ class SearchService:
             lexical = self._lexical(tokens, allowed)
         fused = self._fuse(dense, lexical, mode)
         cap = self.ranking.per_project if per_project is None else per_project
-        return SearchResult(self._group(fused, dense, lexical, limit, cap), warnings)
+        candidates = self._group(fused, dense, lexical, len(fused), cap)
+        self._judge(candidates, text, vector, dense, lexical)
+        shown = candidates[:limit]
+        total = sum(1 for hit in candidates if hit.match in (Match.CLOSE, Match.RELATED))
+        answer = overall([hit.match for hit in shown if hit.match is not None])
+        return SearchResult(shown, warnings, answer, total, candidates)
+
+    def _judge(
+        self,
+        hits: list[Hit],
+        text: str,
+        vector: npt.NDArray[np.float32] | None,
+        dense: dict[int, tuple[int, float]],
+        lexical: dict[int, tuple[int, float]],
+    ) -> None:
+        """Each hit's evidence and match (search/match.py), and its project's amount."""
+        evidence = self.match_evidence
+        ids = [self.index.by_iri[hit.entry.iri] for hit in hits]
+        for hit, found in zip(
+            hits, evidence.of(ids, vector, evidence.words(text), dense, lexical), strict=True
+        ):
+            hit.evidence = found
+            hit.match = self.calibration.judge(found) if self.calibration else None
+            hit.amount = self.amount_of(hit.entry)
+
+    def amount_of(self, entry: Entry) -> float | None:
+        """The amount (万元) of the entry's project: a project carries it, its parts look it up."""
+        if entry.kind == Kind.PROJECT:
+            return entry.amount
+        project = self.index.by_iri.get(entry.project.iri) if entry.project else None
+        return self.index.entry(project).amount if project is not None else None
 
     def similar(self, iri: str, limit: int = 10, per_project: int | None = None) -> list[Hit]:
         """The nearest entries of the same kind in other townships, same level-2 category first."""

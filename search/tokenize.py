@@ -1,8 +1,9 @@
 """Tokenisers for the lexical index: jieba words (with a domain dictionary) or character bigrams.
 
-Both normalise the same way (NFKC, lower case, punctuation and a few function words dropped), so
-"ＧＤＰ" and "gdp", "≥95%" and ">=95%" meet. Query and index must be cut by the same tokeniser with
-the same dictionary; the lexical index stores both.
+Both normalise the same way (NFKC, lower case, traditional characters to simplified, punctuation
+and a few function words dropped), so "ＧＤＰ" and "gdp", "≥95%" and ">=95%", "滿意度" and "满意度"
+meet. Query and index must be cut by the same tokeniser with the same dictionary; the lexical index
+stores both. Only tokens are normalised: labels and stored text stay as written.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from functools import cache
 from typing import Protocol
 
 import jieba
+from opencc import OpenCC
 
 from search.texts import category_labels
 
@@ -59,7 +61,49 @@ class Tokenizer(Protocol):
 
 
 def normalize(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower()
+    return to_simplified(unicodedata.normalize("NFKC", text).lower())
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters to simplified (OpenCC's t2s dictionaries), for matching only.
+
+    Mirror sites republish tables in traditional characters ("社區服務滿意度"); without this a
+    simplified query would miss them. Text already simplified comes back unchanged, and most
+    text is: a set test skips the converter for it, which costs ~20 µs a string otherwise.
+    """
+    converter, triggers = _t2s()
+    if triggers is not None and triggers.isdisjoint(text):
+        return text
+    return str(converter.convert(text))
+
+
+@cache
+def _t2s() -> tuple[OpenCC, frozenset[str] | None]:
+    # Built once: the converter parses its dictionaries on first use (~0.1 s).
+    converter = OpenCC("t2s")
+    converter.convert("")
+    return converter, _trigger_characters(converter)
+
+
+def _trigger_characters(converter: OpenCC) -> frozenset[str] | None:
+    """Every character of a dictionary key that t2s rewrites: a text with none of them is unchanged.
+
+    Phrase keys count whole (反覆 -> 反复 rewrites 覆, which is not a traditional character on its
+    own). None when the converter's tables are not where this version keeps them: then every text
+    goes through the converter, slower but the same result.
+    """
+    tables = getattr(converter, "dict_cache", None)
+    if not isinstance(tables, dict) or not tables:
+        return None
+    triggers: set[str] = set()
+    for table in tables.values():
+        mapping = table[2] if isinstance(table, tuple) and len(table) == 3 else None
+        if not isinstance(mapping, dict):
+            return None
+        for key, value in mapping.items():
+            if str(value).split(" ")[0] != key:
+                triggers.update(key)
+    return frozenset(triggers)
 
 
 class BigramTokenizer:

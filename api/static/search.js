@@ -187,11 +187,49 @@ function filtersSummary(state) {
   return parts.length ? html` <small>（筛选：${parts.join("、")}）</small>` : "";
 }
 
+// The query's words the hit contains (the API's matched_words, longest first), marked in its title.
+// Built from html`` pieces, so every part of the label stays escaped.
+function highlighted(label, words) {
+  const found = (words || []).filter((w) => w && label.toLowerCase().includes(w));
+  if (!found.length) return html`${label}`;
+  const lower = label.toLowerCase();
+  const parts = [];
+  let at = 0;
+  while (at < label.length) {
+    let next = -1;
+    let word = "";
+    for (const w of found) {
+      const i = lower.indexOf(w, at);
+      if (i >= 0 && (next < 0 || i < next || (i === next && w.length > word.length))) {
+        next = i;
+        word = w;
+      }
+    }
+    if (next < 0) break;
+    parts.push(html`${label.slice(at, next)}<mark>${label.slice(next, next + word.length)}</mark>`);
+    at = next + word.length;
+  }
+  parts.push(html`${label.slice(at)}`);
+  return parts;
+}
+
+const MATCH_BADGE = {
+  close: html`<span class="match close" title="与查询相近 Close match">相近</span>`,
+  related: html`<span class="match related" title="与查询相关 Related">相关</span>`,
+};
+
+function amountOf(hit) {
+  if (hit.amount === null || hit.amount === undefined) return "";
+  const what = hit.kind === "project" ? "金额" : "项目金额";
+  return html`<span><span class="k">${what}</span>${hit.amount} 万元</span>`;
+}
+
 function cardHTML(hit) {
   const n = ++cardCount;
   const page = pageFor(hit.id);
   const kind = KINDS[hit.kind] || { zh: hit.kind, similar: "相似条目" };
-  const title = page ? html`<a href="${page}">${hit.label}</a>` : html`${hit.label}`;
+  const label = highlighted(hit.label, hit.matched_words);
+  const title = page ? html`<a href="${page}">${label}</a>` : html`${label}`;
   const target = hit.target
     ? html`<div class="target" title="指标值 Target"><span class="label">指标值</span>${targetValue(hit.target.raw)}</div>`
     : "";
@@ -208,14 +246,14 @@ function cardHTML(hit) {
     ? html`<details class="dups" data-iris="${JSON.stringify(hit.duplicates)}" data-base="${baseOf(hit)}">
         <summary>+${hit.duplicates.length} 个相同${kind.zh}</summary><ul class="dup-list"></ul></details>`
     : "";
-  return html`<li class="card" data-kind="${hit.kind}" data-id="${hit.id}">
-    <div class="card-top">${kindBadge(hit.kind)}${pathHTML(hit.level1, hit.level2)}
+  return html`<li class="card" data-kind="${hit.kind}" data-id="${hit.id}" data-match="${hit.match || ""}">
+    <div class="card-top">${kindBadge(hit.kind)}${MATCH_BADGE[hit.match] || ""}${pathHTML(hit.level1, hit.level2)}
       ${hit.year ? html`<span class="year">${hit.year} 年</span>` : ""}</div>
     <div class="card-main">
       <h3 class="card-title ${hit.kind}">${title}</h3>
       ${target}
     </div>
-    <div class="card-meta">${project}${township}${unit}</div>
+    <div class="card-meta">${project}${township}${unit}${amountOf(hit)}</div>
     <div class="card-actions">
       <button type="button" class="link similar" aria-expanded="false" aria-controls="similar-${n}"
               data-id="${hit.id}" data-kind="${hit.kind}">${kind.similar}</button>
@@ -238,13 +276,27 @@ function resultsHTML(state, data) {
     data.hits.length >= state.limit && state.limit < MAX
       ? html`<div class="more"><button type="button" data-action="more">加载更多 <small>More</small></button></div>`
       : "";
+  // data.match is the calibrated judgement of the answer (search/match.py); data.total counts the
+  // hits judged close or related over every candidate, not the page.
+  const verdict =
+    data.match === "close"
+      ? html`<span>“<strong>${state.q}</strong>”：找到 <strong class="total">${data.total}</strong> 条相近或相关的结果${filtersSummary(state)}</span>`
+      : data.match === "related"
+        ? html`<span>没有找到与“<strong>${state.q}</strong>”相近的指标或项目，以下是相关结果（共 <strong class="total">${data.total}</strong> 条）${filtersSummary(state)}</span>`
+        : html`<span>没有找到相近的指标或项目${filtersSummary(state)}</span>`;
+  const cards = html`<ol class="results">${data.hits.map(cardHTML)}</ol>`;
+  const body =
+    data.match === "none"
+      ? html`<div class="empty no-match" role="status"><strong>没有找到相近的指标或项目 <small>No close match</small></strong>
+          样本中没有与“${state.q}”相近的条目，可以换个说法。</div>
+          <details class="nearest"><summary>仍显示最接近的 ${data.hits.length} 条（不一定相关）</summary>${cards}</details>`
+      : html`${cards}${more}`;
   return html`<h2 class="visually-hidden">搜索结果</h2>
-    <div class="results-head">
-      <span>“<strong>${state.q}</strong>”的结果：<strong>${data.hits.length}</strong> 条${filtersSummary(state)}</span>
-      <span>用时 ${Math.round(data.took_ms)} 毫秒</span>
+    <div class="results-head" data-match="${data.match || ""}">
+      ${verdict}
+      <span>显示 ${data.hits.length} 条 · 用时 ${Math.round(data.took_ms)} 毫秒</span>
     </div>
-    <ol class="results">${data.hits.map(cardHTML)}</ol>
-    ${more}`;
+    ${body}`;
 }
 
 // --- running a search ---

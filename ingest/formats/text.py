@@ -24,7 +24,13 @@ def read_text(data: bytes, file_name: str, delimited_hint: bool = False) -> Sour
     text = decoded.text
     delimiter = _header_delimiter(text)
     if delimiter is None and not delimited_hint:
-        return Source(file_name=file_name, format=Format.TEXT, text=text, encoding=decoded.encoding)
+        return Source(
+            file_name=file_name,
+            format=Format.TEXT,
+            text=text,
+            encoding=decoded.encoding,
+            notes=list(decoded.notes),
+        )
     delimiter = delimiter or _commonest_delimiter(text)
     return Source(
         file_name=file_name,
@@ -32,6 +38,7 @@ def read_text(data: bytes, file_name: str, delimited_hint: bool = False) -> Sour
         text=text,
         tables=[_grid(text, delimiter)],
         encoding=decoded.encoding,
+        notes=list(decoded.notes),
     )
 
 

@@ -22,7 +22,10 @@ def test_health_says_what_is_loaded(client: TestClient) -> None:
     body = client.get("/health").json()
     assert body["status"] == "ok" and body["documents"] == 2
     assert body["search"]["available"] and body["search"]["entries"] > 500
-    assert body["sparql"] == {"update": False, "timeout_s": 30.0, "max_rows": 10000, "service": False}
+    queue = {"running": 0, "waiting": 0, "workers": 3, "queue": 8}  # two workers and the express one
+    assert body["sparql"] == {
+        "update": False, "timeout_s": 30.0, "max_rows": 10000, "service": False, "queue": queue
+    }  # fmt: skip
 
 
 def test_search_returns_hits_with_ids_targets_and_categories(client: TestClient) -> None:

@@ -35,9 +35,17 @@ def test_text_is_decoded(data: bytes, encoding: str) -> None:
         (bytes(range(1, 32)) * 20 + "项目".encode(), "binary or garbled"),
         (b"\x81\x30\xff\xfe" * 50, "undecodable text"),
         (("项目名称" + "\ufffd" * 40).encode("utf-8"), "garbled text"),
-        ("项目名称\t城乡社区运转经费".encode()[:-1], "truncated: the file ends in the middle of a character"),
+        (b"\xef\xbb\xbf" + "项目".encode() + b"\xff\xfe\x81" * 5 + "名称".encode(), "a UTF-8 mark, then"),
     ],
 )
 def test_bad_bytes_are_refused(data: bytes, problem: str) -> None:
     with pytest.raises(IngestError, match=problem):
         decode(data)
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_file_cut_mid_character_keeps_what_came_before(bom: bytes) -> None:
+    """A copy that stopped short is a cut table: its complete rows are read and the report says so."""
+    decoded = decode(bom + "项目名称\t城乡社区运转经费".encode()[:-1])
+    assert decoded.text == "项目名称\t城乡社区运转经"
+    assert decoded.notes and "middle of a character" in decoded.notes[0]

@@ -73,7 +73,8 @@ def test_mixed_folder_reports_each_file(folder: Path, tmp_path: Path) -> None:
     assert by_name["宝丰镇.docx"]["unparsed"] == 3  # the placeholders ≥**株, XX, ≥**%
     assert "no text layer" in str(by_name["扫描件.pdf"]["error"])
     assert "unknown layout" in str(by_name["notes.txt"]["error"])
-    assert [Path(p).name for p in report["skipped"]] == ["说明.jpg"]
+    # An Office lock file is listed as skipped with its reason, not passed over in silence (issue 16).
+    assert [Path(p).name for p in report["skipped"]] == ["~$浩门镇导出.xlsx", "说明.jpg"]
     assert "扫描件.pdf: no text layer" in err
 
 

@@ -84,6 +84,67 @@ INVALID: dict[str, set[tuple[str, str, str]]] = {
         ("SourceLocation-line", "MinInclusive", "L1"),
         ("SourceLocation-document", "Class", "L1"),
     },
+    "invalid-two-level.ttl": {("Indicator-categoryWhenLabelled", "MinCount", "indicator")},
+    "invalid-assessment.ttl": {
+        ("Assessment-assesses", "MinCount", "assessment"),
+        ("Assessment-score", "Datatype", "assessment"),
+    },
+    "invalid-assessment-actual.ttl": {
+        ("Assessment-actualValue", "Disjoint", "assessment"),
+        ("Assessment-weight", "MaxCount", "assessment"),
+    },
+    "invalid-assessment-links.ttl": {
+        ("Assessment-indicator", "MinCount", "orphan"),
+        ("Indicator-assessment", "Class", "indicator2"),
+    },
+    "invalid-area-target.ttl": {
+        ("AreaTarget-name", "MinCount", "area"),
+        ("AreaTarget-value", "Class", "area"),
+    },
+    "invalid-area-target-links.ttl": {
+        ("AreaTarget-indicator", "MaxCount", "area"),
+        ("AreaTarget-unit", "Class", "area"),
+        ("Indicator-areaTarget", "Class", "indicator2"),
+    },
+    "invalid-graded-criterion.ttl": {
+        ("GradedCriterion-criterion", "MinCount", "grade"),
+        ("GradedCriterion-grade", "MaxCount", "grade"),
+    },
+    "invalid-graded-criterion-links.ttl": {
+        ("GradedCriterion-indicator", "MinCount", "orphan"),
+        ("Indicator-gradedCriterion", "Class", "indicator2"),
+    },
+    "invalid-project-flags.ttl": {
+        ("Project-incomplete", "Datatype", "project"),
+        ("Project-selfEvaluated", "MaxCount", "project"),
+    },
+}
+
+# The required-group warnings of a project that has only quantity and quality indicators.
+_MISSING_GROUPS = {"Project-timelinessIndicator", "Project-costIndicator", "Project-effectIndicator"}
+_MISSING_GROUPS |= {"Project-satisfactionIndicator"}
+# valid-*.ttl (one per term added for issue 17) -> the warnings it gives, exactly: (shape, focus,
+# value). None has a violation; the warnings are what such a table honestly lacks.
+VALID: dict[str, set[tuple[str, str, str | None]]] = {
+    "valid-self-evaluation.ttl": {(shape, "project", None) for shape in _MISSING_GROUPS},
+    "valid-unit-targets.ttl": {
+        (shape, "targets", None)
+        for shape in _MISSING_GROUPS
+        | {"Project-quantityIndicator", "Project-qualityIndicator", "Project-hasAmount"}
+    },
+    "valid-area-targets.ttl": {
+        *((shape, "project", None) for shape in _MISSING_GROUPS | {"Project-qualityIndicator"}),
+        ("Project-cutOff", "project", "true"),
+        ("UnparsedTarget-rawText", "target", ""),
+    },
+    "valid-graded-criteria.ttl": {
+        *(
+            (shape, "project", None)
+            for shape in (_MISSING_GROUPS - {"Project-effectIndicator"})
+            | {"Project-quantityIndicator", "Project-qualityIndicator"}
+        ),
+        ("Indicator-suspectValue", "indicator", "line 14: 290% may be an OCR slip for ≥90%"),
+    },
 }
 
 # warnings.ttl -> the warnings it must produce, exactly: (shape, focus node, value).
@@ -103,6 +164,13 @@ WARNINGS: set[tuple[str, str, str | None]] = {
     ("Project-quantityIndicator", PROJECT_B, None),
     ("Project-qualityIndicator", PROJECT_B, None),
     ("Project-hasIndicator", PROJECT_C, None),
+    ("Project-cutOff", PROJECT_C, "true"),
+    (
+        "Indicator-suspectValue",
+        f"{PROJECT_B}/indicator/2.1-3b0d2932f8ef",
+        "line 13: 工5% may be an OCR slip for ≥5%",
+    ),
+    ("Assessment-scoreWithinWeight", f"{PROJECT_B}/indicator/3.1-9f398cd551a8/assessment", "12.0"),
 }
 
 
@@ -127,6 +195,17 @@ def test_valid_example_conforms_with_no_result_at_all() -> None:
     report = validate(_load("valid.ttl"))
     assert report.conforms
     assert report.findings == []
+
+
+def test_every_valid_example_is_listed() -> None:
+    assert {p.name for p in EXAMPLES.glob("valid-*.ttl")} == set(VALID)
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_valid_example_of_a_new_term_conforms_with_exactly_its_warnings(name: str) -> None:
+    report = validate(_load(name))
+    assert report.conforms and report.violations == []
+    assert {(_local(f.shape, SHAPES), _local(f.focus, EX), f.value) for f in report.warnings} == VALID[name]
 
 
 def test_every_invalid_example_is_listed() -> None:

@@ -46,6 +46,11 @@ CLASSES = [
     "Review",
     "ReviewRule",
     "ReviewFinding",
+    "UnitPerformanceTargets",
+    "TransferProject",
+    "Assessment",
+    "AreaTarget",
+    "GradedCriterion",
 ]
 OBJECT_PROPERTIES = [
     "unit",
@@ -60,6 +65,13 @@ OBJECT_PROPERTIES = [
     "comparator",
     "rule",
     "aboutProject",
+    "assessment",
+    "assesses",
+    "actualValue",
+    "areaTarget",
+    "areaUnit",
+    "areaValue",
+    "gradedCriterion",
 ]
 DATATYPE_PROPERTIES = [
     "fiscalYear",
@@ -90,6 +102,18 @@ DATATYPE_PROPERTIES = [
     "layout",
     "ingestedAt",
     "naturalKey",
+    "departmentName",
+    "incomplete",
+    "selfEvaluated",
+    "topLevelLabel",
+    "inferenceNote",
+    "suspectNote",
+    "assessmentWeight",
+    "score",
+    "deviationReason",
+    "areaName",
+    "grade",
+    "criterion",
 ]
 
 SCHEMES = {
@@ -185,6 +209,8 @@ def test_every_class_and_property_has_zh_and_en_labels_and_an_en_comment(jixiao:
         (JX.Drafting, PROV.Activity),
         (JX.Review, PROV.Activity),
         (JX.ReviewFinding, SH.ValidationResult),
+        (JX.UnitPerformanceTargets, JX.Project),
+        (JX.TransferProject, JX.Project),
     ],
 )
 def test_subclass_axioms(jixiao: rdflib.Graph, term: URIRef, parent: URIRef) -> None:
@@ -209,10 +235,34 @@ def test_subproperty_axioms(jixiao: rdflib.Graph) -> None:
         (JX.isPlaceholder, XSD.boolean),
         (JX.line, XSD.integer),
         (JX.ingestedAt, XSD.dateTime),
+        (JX.incomplete, XSD.boolean),
+        (JX.selfEvaluated, XSD.boolean),
+        (JX.score, XSD.decimal),
+        (JX.assessmentWeight, XSD.decimal),
+        (JX.inferenceNote, XSD.string),
+        (JX.suspectNote, XSD.string),
     ],
 )
 def test_datatype_ranges(jixiao: rdflib.Graph, prop: URIRef, datatype: URIRef) -> None:
     assert jixiao.value(prop, RDFS.range) == datatype
+
+
+@pytest.mark.parametrize(
+    ("prop", "domain", "range_"),
+    [
+        (JX.assessment, JX.Indicator, JX.Assessment),
+        (JX.assesses, JX.Assessment, JX.Target),
+        (JX.actualValue, JX.Assessment, JX.Target),
+        (JX.areaTarget, JX.Indicator, JX.AreaTarget),
+        (JX.areaValue, JX.AreaTarget, JX.Target),
+        (JX.areaUnit, JX.AreaTarget, JX.BudgetUnit),
+        (JX.gradedCriterion, JX.Indicator, JX.GradedCriterion),
+    ],
+)
+def test_issue_17_links(jixiao: rdflib.Graph, prop: URIRef, domain: URIRef, range_: URIRef) -> None:
+    """The actual and the area values are targets by type, but never reached through jx:target."""
+    assert (jixiao.value(prop, RDFS.domain), jixiao.value(prop, RDFS.range)) == (domain, range_)
+    assert (prop, RDFS.subPropertyOf, JX.target) not in jixiao
 
 
 def test_scheme_individuals_are_concept_schemes_not_classes(terms: rdflib.Graph) -> None:

@@ -1,0 +1,220 @@
+"""Is a hit a close match, a related one, or no match at all? A judgement calibrated on judged queries.
+
+e5's cosines are useless as they come: every query sits between 0.80 and 0.95 with everything in
+the corpus, related and unrelated alike ("xyzzy不存在的东西qq" scores 0.85 with its first hit,
+"村干部补贴" 0.93). So a hit is described by evidence that means the same for every query:
+
+- `z`: its cosine in standard deviations above the query's own background (the cosines of the
+  query with a fixed sample of the corpus): a hit that stands out from everything else;
+- `coverage`: the share of the query's distinctive words (weighted by IDF over the corpus; a word
+  the corpus never uses weighs most) that the hit contains: "村级道路养护" shares only 村级 with
+  anything, so even its best hit covers 0.19 of it;
+- `agreement`: 1 when both lists (dense and BM25) put the hit in their first `AGREEMENT_DEPTH`.
+
+Two logistic models over these (close, and close-or-related) were fitted on the hand-judged
+queries of bench/match_judgements.json by `bench/match_eval.py --fit`, which writes the weights and
+thresholds to match_calibration.json beside this file; the figures are in bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from search.index import SearchIndex
+from search.tokenize import normalize
+
+CALIBRATION = Path(__file__).with_name("match_calibration.json")
+BACKGROUND = 4096  # corpus vectors the query is compared with to know its background
+AGREEMENT_DEPTH = 20
+FEATURES = ("z", "coverage", "agreement")
+_CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0002ffff]")
+
+Vector = npt.NDArray[np.float32]
+
+
+class Match(StrEnum):
+    CLOSE = "close"
+    RELATED = "related"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a judgement rests on, per hit (shown by the API, read by the calibration)."""
+
+    z: float
+    coverage: float
+    agreement: float
+    matched: tuple[str, ...]  # the query's words the hit contains, for highlighting
+
+    def vector(self) -> list[float]:
+        return [self.z, self.coverage, self.agreement]
+
+    @classmethod
+    def of_vector(cls, features: Sequence[float]) -> Evidence:
+        z, coverage, agreement = features
+        return cls(z, coverage, agreement, ())
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """p = 1 / (1 + exp(-(bias + Σ weight·feature))) over FEATURES, on standardised features."""
+
+    bias: float
+    weights: tuple[float, ...]
+    means: tuple[float, ...]
+    scales: tuple[float, ...]
+
+    def probability(self, features: Sequence[float]) -> float:
+        score = self.bias + sum(
+            w * (x - m) / s
+            for w, x, m, s in zip(self.weights, features, self.means, self.scales, strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, score))))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    close: Logistic
+    related: Logistic  # close or related against unrelated
+    close_at: float  # a hit is close from this probability up
+    related_at: float
+    fitted_on: str = ""  # what the weights were fitted on, for the record
+
+    def judge(self, evidence: Evidence) -> Match:
+        features = evidence.vector()
+        if self.close.probability(features) >= self.close_at:
+            return Match.CLOSE
+        if self.related.probability(features) >= self.related_at:
+            return Match.RELATED
+        return Match.NONE
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Calibration:
+        def logistic(part: object) -> Logistic:
+            assert isinstance(part, dict)
+            return Logistic(
+                float(part["bias"]),
+                tuple(map(float, part["weights"])),
+                tuple(map(float, part["means"])),
+                tuple(map(float, part["scales"])),
+            )
+
+        close_at, related_at = data["close_at"], data["related_at"]
+        assert isinstance(close_at, float | int) and isinstance(related_at, float | int)
+        return cls(
+            logistic(data["close"]),
+            logistic(data["related"]),
+            float(close_at),
+            float(related_at),
+            str(data.get("fitted_on", "")),
+        )
+
+    @classmethod
+    def load(cls, path: Path = CALIBRATION) -> Calibration:
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+@cache
+def shipped_calibration() -> Calibration | None:
+    """The calibration beside this file; None before the first `bench/match_eval.py --fit`."""
+    return Calibration.load() if CALIBRATION.is_file() else None
+
+
+def overall(matches: Sequence[Match]) -> Match:
+    """The answer as a whole: close if any hit is, else related if any is, else none."""
+    for level in (Match.CLOSE, Match.RELATED):
+        if level in matches:
+            return level
+    return Match.NONE
+
+
+class MatchEvidence:
+    """The corpus statistics a judgement needs (document frequencies, a background sample),
+    computed once per state of the index and reused for every query."""
+
+    def __init__(self, index: SearchIndex) -> None:
+        self.index = index
+        rows = index.rows
+        self.size = len(rows)
+        self.df: Counter[str] = Counter(token for entry in rows for token in set(entry.tokens))
+        ids = index.row_ids
+        step = max(1, len(ids) // BACKGROUND)
+        sample = ids[::step][:BACKGROUND]
+        dimension = index.vectors.dimension
+        self.background = (
+            np.stack([index.vectors.vector(i) for i in sample])
+            if sample
+            else np.zeros((0, dimension), dtype=np.float32)
+        )
+
+    def idf(self, token: str) -> float:
+        return math.log(1.0 + self.size / (self.df.get(token, 0) + 0.5))
+
+    def words(self, query: str) -> dict[str, float]:
+        """The query's distinctive words with their IDF: a lone Chinese character (给, 不) says little."""
+        found: dict[str, float] = {}
+        for token in self.index.tokenizer(query):
+            if len(token) == 1 and _CJK.match(token):
+                continue
+            found.setdefault(token, self.idf(token))
+        return found
+
+    def standing(self, vector: Vector) -> tuple[float, float]:
+        """Mean and standard deviation of the query's cosines with the background sample."""
+        if len(self.background) < 2:
+            return 0.0, 1.0
+        cosines = self.background @ vector
+        return float(cosines.mean()), max(float(cosines.std()), 1e-6)
+
+    def of(
+        self,
+        entry_ids: Sequence[int],
+        vector: Vector | None,
+        words: Mapping[str, float],
+        dense: Mapping[int, tuple[int, float]],
+        lexical: Mapping[int, tuple[int, float]],
+    ) -> list[Evidence]:
+        mean, std = self.standing(vector) if vector is not None else (0.0, 1.0)
+        total = sum(words.values())
+        found = []
+        for entry_id in entry_ids:
+            entry = self.index.entry(entry_id)
+            if vector is None:
+                z = 0.0
+            else:
+                cosine = (
+                    dense[entry_id][1]
+                    if entry_id in dense
+                    else float(self.index.vectors.vector(entry_id) @ vector)
+                )
+                z = (cosine - mean) / std
+            tokens = set(entry.tokens)
+            shared = [word for word in words if word in tokens]
+            coverage = sum(words[w] for w in shared) / total if total else 0.0
+            agreement = float(
+                entry_id in dense
+                and dense[entry_id][0] < AGREEMENT_DEPTH
+                and entry_id in lexical
+                and lexical[entry_id][0] < AGREEMENT_DEPTH
+            )
+            label = normalize(entry.label)
+            # Longest first, and only words the label itself shows (a project's tokens include
+            # its indicators' names): the page highlights these in the title.
+            visible = tuple(sorted((w for w in shared if w in label), key=len, reverse=True))
+            found.append(Evidence(round(z, 4), round(coverage, 4), agreement, visible))
+        return found
