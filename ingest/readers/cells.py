@@ -159,11 +159,19 @@ def _tab_rows(lines: list[str]) -> list[Row]:
     return rows
 
 
+# A drawn rule between rows: Markdown's `| --- | :---: |`, ASCII art's `+----+----+`, box drawing.
+_RULE = re.compile(r"^[\s|:+=\-─━┄┈┼┬┴├┤┌┐└┘]*[-=─━┄┈]{3,}[\s|:+=\-─━┄┈┼┬┴├┤┌┐└┘]*$")
+
+
+def is_rule(line: str) -> bool:
+    return bool(_RULE.match(line))
+
+
 def _pipe_rows(lines: list[str]) -> list[Row]:
     rows: list[Row] = []
     for number, line in enumerate(lines, start=1):
-        if not line.strip() or not line.replace("|", "").strip():
-            continue  # blank, or only the padding of merged cells
+        if not line.strip() or not line.replace("|", "").strip() or is_rule(line):
+            continue  # blank, only the padding of merged cells, or a rule between rows
         if "|" not in line:
             # A line without a pipe in a pipe table: text around the table (a signature, a date).
             rows.append([Cell(_cell(line, number).text, number, prose=True)])
