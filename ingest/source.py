@@ -31,14 +31,14 @@ class Format(StrEnum):
     HTML = "html"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GridCell:
     text: str
     span: int = 1  # grid columns covered
     merged_above: bool = False  # continues a vertical merge; the text is the cell above's
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GridRow:
     cells: tuple[GridCell, ...]
     line: int
@@ -60,7 +60,7 @@ class GridRow:
         return not any(c.text.strip() for c in self.cells if not c.merged_above)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Table:
     name: str  # "sheet '项目'", "table 2", "page 3 table 1", "body"
     rows: tuple[GridRow, ...]

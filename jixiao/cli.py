@@ -899,9 +899,20 @@ def _print_draft(drafted: Draft) -> None:
 
 
 def bundled_samples() -> list[Path]:
-    """The sample tables shipped in the checkout's samples/ folder (empty if it is not there)."""
-    folder = Path(__file__).resolve().parent.parent / "samples"
+    """The two sample tables shipped in the package (jixiao/samples: in a checkout a link to
+    samples/); empty if they are not there."""
+    folder = Path(__file__).resolve().parent / "samples"
     return sorted(folder.glob("*.txt")) if folder.is_dir() else []
+
+
+@app.command()
+def samples() -> None:
+    """Where the two bundled sample tables are (a folder; `jixiao ingest` that folder to try jixiao)."""
+    found = bundled_samples()
+    if not found:
+        err.print("[red]error:[/] no bundled samples in this installation", highlight=False)
+        raise typer.Exit(1)
+    out.print(str(found[0].parent), highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -71,13 +71,50 @@ def _ingest(source: Path, folder: Path, store: EmbeddedStore, name: str = "doc.t
     return minter.source_document(name)
 
 
-def test_a_big_document_is_staged_and_stored_whole(
+def test_a_big_document_is_stored_whole(
     small_limits: None, store: EmbeddedStore, tmp_path: Path
 ) -> None:
     graph = _ingest(FORM_LINES, tmp_path / "in", store)
     assert _triples(store, graph) == _expected(FORM_LINES, tmp_path, "doc.txt")
     assert [str(d.graph) for d in store.documents()] == [str(graph)]
     assert not store.has_document(staging_graph(graph))
+
+
+def test_a_new_big_document_is_loaded_in_place_not_staged(
+    small_limits: None, store: EmbeddedStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = EmbeddedStore._bulk_load_file
+    loads: list[URIRef] = []
+
+    def recording(self: EmbeddedStore, content: Path, target: URIRef) -> None:
+        loads.append(target)
+        real(self, content, target)
+
+    monkeypatch.setattr(EmbeddedStore, "_bulk_load_file", recording)
+    graph = _ingest(FORM_LINES, tmp_path / "in", store)
+    assert loads == [graph]  # once, into its own graph: no staging copy to load and delete
+    assert _triples(store, graph) == _expected(FORM_LINES, tmp_path, "doc.txt")
+
+
+def test_a_failure_loading_a_new_big_document_leaves_nothing(
+    small_limits: None, store: EmbeddedStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = EmbeddedStore._bulk_load_file
+    minter = IriMinter(Settings().base_iri)
+    graph = minter.source_document("doc.txt")
+
+    def half_then_full_disk(self: EmbeddedStore, content: Path, target: URIRef) -> None:
+        lines = content.read_text("utf-8").splitlines(keepends=True)
+        half = content.with_name("half.nt")
+        half.write_text("".join(lines[: len(lines) // 2]), "utf-8")
+        real(self, half, target)
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(EmbeddedStore, "_bulk_load_file", half_then_full_disk)
+    with pytest.raises(OSError, match="No space"):
+        _ingest(FORM_LINES, tmp_path / "in", store)
+    assert store.documents() == []
+    assert _triples(store, graph) == set()
 
 
 def test_a_big_replacement_leaves_only_the_new_version(
