@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: quickstart setup browser demo serve lint format test bench bench-quality bench-speed bench-load bench-draft bench-formats bench-review bench-scale bench-embedding
+.PHONY: quickstart setup browser demo serve lint format test test-fast bench bench-quality bench-speed bench-load bench-draft bench-formats bench-review bench-scale bench-embedding
 
 quickstart: setup browser demo
 
@@ -43,6 +43,11 @@ format:
 test: lint
 	$(BIN)/pytest -q
 	env -u JIXIAO_DATA $(BIN)/pytest -q --nbmake notebooks
+
+# A developer's quick loop: no browser, no server process, no real model, nothing slow
+# (markers set in tests/conftest.py). CI runs `make test`, everything.
+test-fast:
+	$(BIN)/pytest -q -m "not browser and not server and not model and not slow"
 
 # Benchmarks, run by hand (not in CI): they use the real model; the speed one embeds 100k texts
 # (about 10 minutes the first time; --reuse keeps the vectors in /tmp for reruns).

@@ -52,7 +52,7 @@ import numpy.typing as npt
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from any folder
-importlib.import_module("jixiao")  # sets OMP_WAIT_POLICY before torch loads, as the CLI does
+importlib.import_module("search.openmp")  # OMP_WAIT_POLICY before torch loads, as the CLI has it
 
 from bench.load import cores, cpu_model, ram_gib  # noqa: E402
 from bench.report import write_section  # noqa: E402
@@ -383,7 +383,7 @@ def load(weights: str, folder: Path, cache: Path, batch: int = 16) -> Encoder:
 
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # Idle threads wait passively, as jixiao sets OMP_WAIT_POLICY for torch (jixiao/__init__.py).
+        # Idle threads wait passively, as jixiao sets OMP_WAIT_POLICY for torch (search/openmp.py).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         session = ort.InferenceSession(str(graph / MODEL_FILE), options, providers=["CPUExecutionProvider"])
 

@@ -45,9 +45,9 @@ import numpy.typing as npt
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # run as a script from any folder
-# jixiao's package init sets OMP_WAIT_POLICY before torch and FAISS load their OpenMP runtimes;
-# importing it first makes "as shipped" here what the CLI and the API run.
-importlib.import_module("jixiao")
+# search.openmp sets OMP_WAIT_POLICY before torch and FAISS load their OpenMP runtimes (search
+# imports it before either); importing it first makes "as shipped" here what the CLI and API run.
+importlib.import_module("search.openmp")
 
 import bm25s  # noqa: E402
 import faiss  # noqa: E402

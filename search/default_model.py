@@ -25,6 +25,8 @@ from typing import BinaryIO
 import numpy as np
 import numpy.typing as npt
 
+from search.openmp import passive_threads
+
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 QUERY_PROMPT = "query: "
 PASSAGE_PROMPT = "passage: "
@@ -109,6 +111,7 @@ def ensure_default_model(cache_dir: Path, progress: Progress | None = None) -> P
 
 def build_default_model(out_dir: Path) -> None:
     # Heavy imports stay here: only the first run on a machine pays for them.
+    passive_threads()  # before torch loads its OpenMP runtime
     import torch
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer

@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from jixiao.settings import Settings
 from search.default_model import DEFAULT_MODEL, PASSAGE_PROMPT, QUERY_PROMPT, ensure_default_model
+from search.openmp import passive_threads
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -156,6 +157,7 @@ def open_sentence_transformer(
 ) -> SentenceTransformerEncoder:
     """Load `model`: the default name builds the packaged e5 offline; else a folder or a hub name."""
     _quiet_transformers()
+    passive_threads()  # before torch loads its OpenMP runtime
     from sentence_transformers import SentenceTransformer
 
     if model == DEFAULT_MODEL:

@@ -13,9 +13,13 @@ import math
 from pathlib import Path
 from typing import Any
 
-import faiss as _faiss
 import numpy as np
 import numpy.typing as npt
+
+from search.openmp import passive_threads
+
+passive_threads()  # before faiss loads its OpenMP runtime
+import faiss as _faiss  # noqa: E402
 
 # faiss's SWIG stubs miss most of what is used here (SearchParameters keywords, DirectMap,
 # InvertedLists access), so the module is used untyped.

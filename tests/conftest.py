@@ -44,3 +44,20 @@ def fake_encoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(encoder_module, "_loaded", {})
     monkeypatch.setattr(encoder_module, "open_sentence_transformer", lambda *args, **kwargs: fake)
     return fake
+
+
+# Markers by what a test uses, so that no test file has to remember them (issue 18): `make
+# test-fast` leaves out the slow kinds for a developer's quick loop; CI runs everything.
+_SERVER_FIXTURES = {"live_server", "oxigraph", "server", "serve"}
+_SLOW_FOLDERS = {"packaging"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & {"browser", "page"}:
+            item.add_marker(pytest.mark.browser)
+        if fixtures & _SERVER_FIXTURES:
+            item.add_marker(pytest.mark.server)
+        if _SLOW_FOLDERS & set(item.path.parts):
+            item.add_marker(pytest.mark.slow)
