@@ -55,6 +55,7 @@ sys.path.insert(0, str(ROOT))  # run as a script from any folder
 importlib.import_module("search.openmp")  # OMP_WAIT_POLICY before torch loads, as the CLI has it
 
 from bench.load import cores, cpu_model, ram_gib  # noqa: E402
+from bench.machine import high_water_mb, rss_mb  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from jixiao.settings import Settings  # noqa: E402
 from search.default_model import DEFAULT_MODEL, build_key, ensure_default_model  # noqa: E402
@@ -419,20 +420,6 @@ def make(variant: Variant, folder: Path, cache: Path, shared: dict[str, Encoder]
 
 
 # --- load time and memory, in a fresh process ---------------------------------------------------
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def high_water_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def probe(weights: str, folder: Path, cache: Path, texts: list[str]) -> dict[str, float]:

@@ -51,6 +51,7 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # run as a script from any folder
 
+from bench.machine import cores, cpu_model, high_water_mb, ram_gib  # noqa: E402 (re-exported)
 from bench.report import write_section  # noqa: E402
 from ontology.cookbook import cookbook  # noqa: E402
 
@@ -87,24 +88,6 @@ def sparql_queries() -> list[tuple[str, str]]:
 # --- the machine ----------------------------------------------------------------------------------
 
 
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown CPU"
-
-
-def ram_gib() -> float:
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemTotal:"):
-            return int(line.split()[1]) / 2**20
-    return float("nan")
-
-
-def cores() -> int:
-    return len(os.sched_getaffinity(0))
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (/proc/PID/stat, fields 14 and 15)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -119,13 +102,6 @@ def machine_busy_seconds() -> float:
 
 def own_cpu_seconds() -> float:
     return time.process_time()
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 # --- the server -----------------------------------------------------------------------------------
@@ -494,7 +470,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             try:
                 print(f"server ready at {server.url} after {server.ready_s:.1f} s; load …", file=sys.stderr)
                 idle, phases = asyncio.run(load(server.url, server.process.pid, args.clients, args.duration))
-                peak_rss = peak_rss_mb(server.process.pid)
+                peak_rss = high_water_mb(server.process.pid)
                 alive = server.process.poll() is None
             finally:
                 stop_server(server.process)

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +34,7 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import cores, cpu_model  # noqa: E402
 from bench.quality import build_index, build_store  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from jixiao.settings import Settings  # noqa: E402
@@ -221,15 +220,6 @@ def collect(service: SearchService, judged: Sequence[Judged]) -> tuple[list[Samp
     return samples, took
 
 
-def machine() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        name = next((line.split(":", 1)[1].strip() for line in out.splitlines() if "Model name" in line), "")
-    except OSError:
-        name = ""
-    return name or platform.processor() or platform.machine()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -266,7 +256,7 @@ def main() -> None:
     cv = {q: fit(samples, judged, everything - {q}, "") for q in everything}
 
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    say(f"## Match judgement, search (issue 20) ({stamp}, {machine()}, 2 cores)")
+    say(f"## Match judgement, search (issue 20) ({stamp}, {cpu_model()}, {cores()} cores)")
     say()
     say(f"Command: `.venv/bin/python bench/match_eval.py{' --fit' if args.fit else ''} --write`; "
         f"model {encoder.name}; the two samples ({len(index)} entries).")  # fmt: skip

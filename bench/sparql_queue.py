@@ -39,6 +39,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.load import READY_TIMEOUT, free_port, ingest_samples  # noqa: E402
+from bench.machine import cpu_model, load_average  # noqa: E402
 from bench.report import write_section  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -120,23 +121,6 @@ def run(scenario: Scenario, data: Path, checkout: Path | None, log: Path) -> tup
         stop(process)
 
 
-def load_average() -> str:
-    try:
-        return " / ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "?"
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", type=Path, help="a checkout of the code before the fix, run too")
@@ -169,7 +153,7 @@ def main() -> None:
     lines = [
         f"## SPARQL queue under heavy queries (issue 16, item 5) ({now})",
         "",
-        f"Machine: {cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()};"
+        f"Machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()};"
         f" load average {load_before} at the start (other work was running on the machine)."
         f" Command: `{command}`. Each row is a fresh `jixiao serve` over the samples (default"
         " 30 s limit); a heavy query cannot finish in 30 s. The time is how long a trivial"

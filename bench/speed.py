@@ -55,6 +55,7 @@ import jieba  # noqa: E402
 import sentence_transformers  # noqa: E402
 import torch  # noqa: E402
 
+from bench.machine import cpu_model, high_water_mb, peak_rss_mb, rss_mb  # noqa: E402
 from ingest.iri import IriMinter  # noqa: E402
 from ingest.pipeline import ingest_file  # noqa: E402
 from jixiao.settings import Settings  # noqa: E402
@@ -131,26 +132,6 @@ def latency(call: Callable[[T], object], inputs: Sequence[T], rounds: int = 2) -
     return Latency(samples)
 
 
-def rss_mb() -> float:
-    """Resident memory now (Linux /proc), for the size of what a step added."""
-    with open("/proc/self/statm") as handle:
-        pages = int(handle.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-
-
-def high_water_mb() -> float:
-    """This process's own peak RSS. In a spawned child getrusage's maxrss is no use: Linux carries
-    it over from the forked parent through exec, so it reports the parent's peak."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return peak_rss_mb()
-
-
 class CpuShare:
     """How much CPU other processes took while a step ran. On 2 cores any of it slows the step, and
     more than a little makes spinning OpenMP threads (torch, FAISS) lose whole time slices."""
@@ -195,16 +176,6 @@ def say(message: str) -> None:
 
 
 # --- the machine --------------------------------------------------------------------------------
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def machine_line() -> str:
