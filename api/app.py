@@ -15,8 +15,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from api import http_guards, json_api, pages, review_routes, sparql_routes
+from api import docs_pages, documents, http_guards, json_api, pages, review_routes, sparql_routes
 from api.catalogue import NotFound
+from api.messages_zh import chinese
+from api.not_found import not_found_page, wants_page
 from api.query_process import ClientGone
 from api.resources import Resources, open_resources, resources
 from api.sparql import ProtocolError
@@ -30,6 +32,7 @@ class ErrorBody(BaseModel):
     """Every error: a message for people, the status for programs."""
 
     error: str
+    error_zh: str | None = None  # the same in Chinese (api/messages_zh.py)
     status: int
     detail: list[Any] | None = None  # the validation problems, for 422
 
@@ -76,10 +79,14 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        docs_url=None,  # docs_pages: the same pages with local assets (offline intranets)
+        redoc_url=None,
     )
+    docs_pages.install(app)
     http_guards.install(app, settings)  # body limits, CORS for reads only, security headers
     app.include_router(json_api.router)
     app.include_router(review_routes.router)
+    app.include_router(documents.router)
     app.include_router(sparql_routes.router)
     app.include_router(pages.router())
     pages.mount_assets(app)
@@ -113,7 +120,8 @@ def create_app(
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": message, "status": status, **extra}, status_code=status, headers=headers)
+    body = {"error": message, "error_zh": chinese(message, status), "status": status, **extra}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _allowed_methods(request: Request) -> list[str]:
@@ -162,7 +170,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(503, f"the embedding model is not available: {exc}")
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 404 and wants_page(request):
+            return not_found_page()  # a person's browser: the page in Chinese (api/not_found.py)
         headers = dict(exc.headers or {})
         if exc.status_code == 405:  # Starlette names only the first route's methods (GET of /sparql)
             headers["Allow"] = ", ".join(_allowed_methods(request))
@@ -183,19 +193,48 @@ def _install_error_handlers(app: FastAPI) -> None:
 SHUTDOWN_GRACE = 3  # seconds SIGTERM waits for answers in progress before it cancels them
 
 
-def run_server(app: FastAPI, settings: Settings) -> None:
+def run_server(app: FastAPI, settings: Settings, on_stop: Callable[[], None] | None = None) -> None:
     """`jixiao serve`'s uvicorn. Without a graceful-shutdown limit uvicorn waits for every request
     in progress, however long (a 50 s update held SIGTERM for its 50 s); with it, the requests still
     running are cancelled, their worker processes are killed as the app stops (an update rehearsal
     with them: nothing is written), and uvicorn re-raises the signal, so the process ends even if a
     thread is still inside pyoxigraph (an update being applied is then not committed: the store
-    keeps its state from before it, as its transactions are atomic)."""
+    keeps its state from before it, as its transactions are atomic).
+
+    `on_stop` (removing DATA/server.json) runs once the server has stopped, however it stopped: on
+    a return or an exception, and on SIGTERM just before the re-raised signal ends the process."""
+    import signal
+    import threading
+
     import uvicorn
 
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        timeout_graceful_shutdown=SHUTDOWN_GRACE,
-    )
+    stopped = False
+
+    def stop() -> None:
+        nonlocal stopped
+        if on_stop is not None and not stopped:
+            stopped = True
+            on_stop()
+
+    previous: Any = None
+    watching = on_stop is not None and threading.current_thread() is threading.main_thread()
+    if watching:
+
+        def on_term(signum: int, frame: Any) -> None:
+            stop()
+            signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
+            signal.raise_signal(signum)  # as before: the default action ends the process
+
+        previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            timeout_graceful_shutdown=SHUTDOWN_GRACE,
+        )
+    finally:
+        if watching:
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+        stop()

@@ -5,7 +5,8 @@ arrive and `request.is_disconnected()` still sees the client go.
 - Bodies: a request is refused with 413 before its body is read when Content-Length is over the
   route's limit, and as soon as a body sent without one (chunked) passes it. /sparql takes
   `sparql_max_body` (a query or update), POST /api/draft/export `max_body` (a table of up to 500
-  rows), every other route SMALL_BODY.
+  rows), POST /api/documents `upload_max_body` (JIXIAO_UPLOAD_MAX_MB: uploaded tables, issue 19),
+  every other route SMALL_BODY. Uploads and DELETE /api/documents/{id} are writes (`is_write`).
 - CORS: reads are open to every origin (`Access-Control-Allow-Origin: *`, no credentials), as a
   public SPARQL endpoint's are (YASGUI and the like POST queries cross-origin). Writes are not:
   a preflight that asks for `Authorization` (a SPARQL Update's token) or for a write route is
@@ -32,9 +33,13 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.messages_zh import chinese
+
 SMALL_BODY = 64_000  # bytes: the JSON routes other than the export (a search, a draft request)
-# Routes that change something or hand out what was posted; "any later upload" belongs here too.
-WRITE_ROUTES = {("POST", "/api/draft/export")}
+# Routes that change something or hand out what was posted.
+WRITE_ROUTES = {("POST", "/api/draft/export"), ("POST", "/api/documents")}
+DOCUMENTS = "/api/documents"  # its POST uploads, DELETE /api/documents/{id} removes (issue 19)
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -45,6 +50,13 @@ EXPOSED = "X-Jixiao-Cut, X-Jixiao-Rows, Retry-After, Content-Disposition"
 READ_METHODS = {"GET", "HEAD", "POST"}  # POST: SPARQL queries by the protocol's POST
 
 
+def is_write(method: str, path: str) -> bool:
+    """A route that changes something: the same-origin rule applies to it (module docstring)."""
+    if (method, path) in WRITE_ROUTES:
+        return True
+    return method in WRITE_METHODS and path.startswith(DOCUMENTS + "/")
+
+
 class CrossOriginWrite(Exception):
     """A write from another site's page."""
 
@@ -52,7 +64,7 @@ class CrossOriginWrite(Exception):
 
 
 def _error(status: int, message: str) -> tuple[Message, Message]:
-    body = json.dumps({"error": message, "status": status}).encode()
+    body = json.dumps({"error": message, "error_zh": chinese(message, status), "status": status}).encode()
     start: Message = {
         "type": "http.response.start",
         "status": status,
@@ -94,14 +106,17 @@ def cross_origin_write(headers: Mapping[str, str], write_origins: Collection[str
 class BodyLimit:
     """413 for a body over its route's limit, before it is read (or as soon as it passes it)."""
 
-    def __init__(self, app: ASGIApp, sparql_max_body: int, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, sparql_max_body: int, max_body: int, upload_max_body: int = 0) -> None:
         self.app = app
         self.sparql_max_body = sparql_max_body
         self.max_body = max_body
+        self.upload_max_body = upload_max_body or max_body
 
     def limit(self, method: str, path: str) -> int:
         if path == "/sparql":
             return self.sparql_max_body
+        if (method, path) == ("POST", DOCUMENTS):
+            return self.upload_max_body
         if (method, path) in WRITE_ROUTES:
             return self.max_body
         return SMALL_BODY
@@ -112,7 +127,11 @@ class BodyLimit:
             return
         limit = self.limit(scope["method"], scope["path"])
         too_big = f"the request body is larger than {limit:,} bytes, the limit for {scope['path']}" + (
-            " (JIXIAO_SPARQL_MAX_BODY)" if scope["path"] == "/sparql" else ""
+            " (JIXIAO_SPARQL_MAX_BODY)"
+            if scope["path"] == "/sparql"
+            else " (JIXIAO_UPLOAD_MAX_MB)"
+            if scope["path"] == DOCUMENTS
+            else ""
         )
         declared = Headers(scope=scope).get("content-length")
         if declared is not None:
@@ -176,7 +195,7 @@ class Cors:
             return
         headers = Headers(scope=scope)
         method, path = scope["method"], scope["path"]
-        if (method, path) in WRITE_ROUTES:
+        if is_write(method, path):
             problem = cross_origin_write(headers, self.write_origins)
             if problem is not None:
                 for message in _error(403, problem):
@@ -205,7 +224,7 @@ class Cors:
         method = headers["access-control-request-method"].strip().upper()
         asked = [h.strip().lower() for h in headers.get("access-control-request-headers", "").split(",")]
         asked = [h for h in asked if h]
-        write = (method, path) in WRITE_ROUTES or method not in READ_METHODS or "authorization" in asked
+        write = is_write(method, path) or method not in READ_METHODS or "authorization" in asked
         if write and not trusted:
             start, body = _error(
                 403,
@@ -254,6 +273,11 @@ class SecurityHeaders:
 
 def install(app: Any, settings: Any) -> None:
     """Innermost first: the body limit sees the request last, the headers go on every answer."""
-    app.add_middleware(BodyLimit, sparql_max_body=settings.sparql_max_body, max_body=settings.max_body)
+    app.add_middleware(
+        BodyLimit,
+        sparql_max_body=settings.sparql_max_body,
+        max_body=settings.max_body,
+        upload_max_body=settings.upload_max_mb * 1024 * 1024,
+    )
     app.add_middleware(Cors, write_origins=tuple(settings.write_origins))
     app.add_middleware(SecurityHeaders)

@@ -6,15 +6,19 @@ import time
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import Path as PathParam
 from pydantic import BaseModel, Field, field_validator
 
 from api.catalogue import Ids, NotFound
+from api.http_guards import cross_origin_write
 from api.resources import Resources, resources, search_service
+from jixiao.drafting.draft import Drafter, DraftRequest, DraftTable
+from jixiao.drafting.export import TURTLE_MEDIA_TYPE, XLSX_MEDIA_TYPE, attachment, draft_turtle, draft_xlsx
+from jixiao.drafting.review import review_json
+from jixiao.drafting.saved import DraftStore, UnknownDraft
 from ontology import PREFIXES
 from ontology.cookbook import cookbook
-from search.draft import Drafter, DraftRequest, DraftTable
-from search.draft_export import TURTLE_MEDIA_TYPE, XLSX_MEDIA_TYPE, attachment, draft_turtle, draft_xlsx
 from search.entries import Kind
 from search.service import MAX_QUERY_CHARS, Filters, Hit, Mode, QueryError, SearchService
 
@@ -160,6 +164,16 @@ def draft(held: Held, service: Service, body: DraftInput) -> dict[str, Any]:
 _IRI = r"^https?://[^\x00-\x20<>\"{}|\\^`]+$"
 
 
+class SourceInput(BaseModel):
+    """A precedent indicator by name (the 前例 sheet names projects and townships, not IRIs)."""
+
+    indicator: str = Field(max_length=2000, description="the precedent indicator's IRI")
+    project: str | None = Field(default=None, max_length=500, description="its project's name")
+    township: str | None = Field(default=None, max_length=500)
+    label: str | None = Field(default=None, max_length=500, description="the indicator's name")
+    target: str | None = Field(default=None, max_length=500, description="its value as written")
+
+
 class DraftRowInput(BaseModel):
     level1: str = Field(
         min_length=1, max_length=100, pattern=NOT_BLANK, description="一级指标, e.g. 产出指标"
@@ -174,6 +188,16 @@ class DraftRowInput(BaseModel):
         default_factory=list, max_length=200, description="the precedent indicators' IRIs"
     )
     adaptation: str | None = Field(default=None, max_length=2000)
+    weight: float | None = Field(
+        default=None, ge=0, le=100, allow_inf_nan=False, strict=True, description="权重 (分值)"
+    )
+    direction: Literal["正向", "反向", "中性"] | None = Field(
+        default=None, description="指标方向性; without it, read from the comparator (≥ 正向, ≤ 反向)"
+    )
+    generic: bool = Field(default=False, description="a standard-frame indicator, not a precedent's")
+    sources: list[SourceInput] = Field(
+        default_factory=list, max_length=200, description="the precedents by name; else looked up by IRI"
+    )
 
     @field_validator("level1", "label")
     @classmethod
@@ -203,6 +227,28 @@ class DraftTableInput(BaseModel):
         return value.strip()
 
 
+def _name_sources(table: DraftTable, service: SearchService) -> None:
+    """Precedents the body names by IRI only get their project, township, name and value from the
+    search index (a table from an older page, or written by hand)."""
+    index = service.index
+    for row in table.rows:
+        named = {source.get("indicator") for source in row.sources}
+        for iri in row.precedents:
+            entry_id = index.by_iri.get(iri)
+            if iri in named or entry_id is None:
+                continue
+            entry = index.entry(entry_id)
+            row.sources.append(
+                {
+                    "indicator": iri,
+                    "project": entry.project.label if entry.project else None,
+                    "township": entry.township.label if entry.township else None,
+                    "label": entry.label,
+                    "target": entry.target.raw if entry.target else None,
+                }
+            )
+
+
 class ExportFormat(StrEnum):
     XLSX = "xlsx"
     TTL = "ttl"
@@ -225,13 +271,85 @@ def draft_export(
     ] = ExportFormat.XLSX,
 ) -> Response:
     """The body is the `table` of POST /api/draft, edited or not. The XLSX has one row per
-    indicator (单位名称 | 项目名称 | 预算数 (万元) | 年度目标 | 一级指标 | 二级指标 | 三级指标 | 指标性质 |
-    指标值 | 度量单位) and a sheet 前例 with each row's precedents; the Turtle is the draft under the
-    ontology, minted under `draft/` and marked `prov:wasGeneratedBy` a `jx:Drafting`."""
+    indicator (单位名称 | 项目名称 | 预算数（万元） | 年度目标 | 一级指标 | 二级指标 | 三级指标 | 指标性质 |
+    指标值 | 度量单位 | 权重 | 指标方向性), borders and print setup, and a sheet 前例 naming each row's
+    precedents by project and township; the Turtle is the draft under the ontology, minted under
+    `draft/` and marked `prov:wasGeneratedBy` a `jx:Drafting`."""
     table = DraftTable.from_json(body.model_dump())
+    if held.search is not None:
+        _name_sources(table, held.search)
     if format is ExportFormat.XLSX:
         content, media_type = draft_xlsx(table), XLSX_MEDIA_TYPE
     else:
         content, media_type = draft_turtle(table, held.settings.base_iri).encode("utf-8"), TURTLE_MEDIA_TYPE
     headers = {"Content-Disposition": attachment(table.name, format.value)}
     return Response(content, media_type=media_type, headers=headers)
+
+
+# --- the review of a draft, and drafts saved on the server ----------------------------------------
+
+
+@router.post("/draft/review", summary="The review rules (审核) run on a draft table, before it is exported")
+def draft_review(held: Held, body: DraftTableInput) -> dict[str, Any]:
+    """The body is the `table` of POST /api/draft, edited or not. The findings are those
+    `jixiao review` would give the table once filed (missing categories, cost against the amount,
+    other years, percentages, satisfaction, placeholders, duplicates), each with the `row` (1-based)
+    it is about; `unit-total` and `copy-paste`, which compare with other tables, are not run."""
+    return review_json(DraftTable.from_json(body.model_dump()), held.settings.base_iri)
+
+
+class SavedDraftInput(BaseModel):
+    """A draft to save: the request it was drafted from and the table as edited."""
+
+    id: str | None = Field(
+        default=None, pattern="^[0-9a-f]{16}$", description="the saved draft to overwrite; none: a new one"
+    )
+    request: DraftInput
+    table: DraftTableInput
+
+
+DraftId = Annotated[str, PathParam(pattern="^[0-9a-f]{16}$", description="a saved draft's id")]
+
+
+def _drafts(held: Resources) -> DraftStore:
+    return DraftStore.of(held.settings.data)
+
+
+def _same_origin(request: Request, held: Resources) -> None:
+    """Saving and deleting drafts are writes: refused from another site's page, as exports are."""
+    reason = cross_origin_write(request.headers, held.settings.write_origins)
+    if reason is not None:
+        raise HTTPException(403, reason)
+
+
+@router.get("/drafts", summary="Drafts saved on the server, the latest first")
+def drafts(held: Held) -> dict[str, Any]:
+    return {"drafts": _drafts(held).list()}
+
+
+@router.post("/drafts", summary="Save a draft on the server (a new one, or over the one with that id)")
+def save_draft(held: Held, request: Request, body: SavedDraftInput) -> dict[str, Any]:
+    _same_origin(request, held)
+    try:
+        saved = _drafts(held).save(body.request.model_dump(), body.table.model_dump(), body.id)
+    except UnknownDraft as exc:
+        raise NotFound(str(exc)) from exc
+    return {"id": saved["id"], "name": saved["name"], "saved_at": saved["saved_at"]}
+
+
+@router.get("/drafts/{draft_id}", summary="A saved draft: its request and its table")
+def saved_draft(held: Held, draft_id: DraftId) -> dict[str, Any]:
+    try:
+        return _drafts(held).load(draft_id)
+    except UnknownDraft as exc:
+        raise NotFound(str(exc)) from exc
+
+
+@router.delete("/drafts/{draft_id}", summary="Delete a saved draft")
+def delete_draft(held: Held, request: Request, draft_id: DraftId) -> dict[str, Any]:
+    _same_origin(request, held)
+    try:
+        _drafts(held).delete(draft_id)
+    except UnknownDraft as exc:
+        raise NotFound(str(exc)) from exc
+    return {"deleted": draft_id}

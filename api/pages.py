@@ -36,6 +36,7 @@ PAGES = [
     Page("/draft", "draft.html", "起草", "draft.js", "起草 <small>Draft</small>"),
     Page("/review", "review.html", "审核", "review.js", "审核 <small>Review</small>"),
     Page("/query", "sparql.html", "SPARQL 查询", "sparql.js", "SPARQL <small>查询</small>"),
+    Page("/documents", "documents.html", "文件", "documents.js", "文件 <small>Files</small>"),
     Page("/project", "project.html", "项目", "project.js"),
     Page("/indicator", "indicator.html", "指标", "indicator.js"),
 ]

@@ -16,9 +16,10 @@ from api.catalogue import Catalogue, Ids
 from api.query_process import Gone, PoolState, QueryPool, UpdateRehearsal
 from api.remote import InProcessQueries, RemoteEngine
 from api.sparql import Answer, Dataset, Endpoint, Limits, ProtocolError, QueryEngine
-from jixiao.remote_store import RemoteStore, SparqlClient
+from jixiao.remote_store import SparqlClient
 from jixiao.settings import Settings
-from jixiao.store import EmbeddedStore, Store, open_store
+from jixiao.store import Store, open_store
+from jixiao.store_interface import LocalOxigraph, SparqlPassthrough
 from search.encoder import Encoder
 from search.index import IndexUnavailable
 from search.service import SearchService
@@ -119,7 +120,7 @@ class Resources:
 
     def after_update(self) -> None:
         """After a SPARQL Update: query workers opened from now on must see it."""
-        if isinstance(self.store, EmbeddedStore):
+        if isinstance(self.store, LocalOxigraph):
             self.store.oxigraph().flush()
         self.queries.refresh()
         self.updated_over_sparql = True
@@ -160,7 +161,7 @@ def open_resources(
             _ = search.encoder  # load now, so the first search does not wait for it
     engine, queries = _query_engine(store, settings, limits)
     rehearsal = None
-    if isinstance(store, EmbeddedStore):
+    if isinstance(store, LocalOxigraph):
         rehearsal = UpdateRehearsal(store.oxigraph(), settings.data / "update-rehearsal", limits)
     return Resources(
         settings=settings,
@@ -178,10 +179,11 @@ def open_resources(
 def _query_engine(store: Store, settings: Settings, limits: Limits) -> tuple[QueryEngine, Queries]:
     """What the pages and /sparql query: pyoxigraph itself (queries in worker processes that open
     the store read-only), or the remote store's server through api.remote."""
-    if isinstance(store, RemoteStore):
+    if isinstance(store, SparqlPassthrough):
         engine = RemoteEngine(SparqlClient(store.endpoints, settings.sparql_timeout))
         return engine, ThreadedQueries(InProcessQueries(engine, limits), limits)
-    assert isinstance(store, EmbeddedStore)
+    if not isinstance(store, LocalOxigraph):
+        raise TypeError(f"{type(store).__name__}: a store must be local Oxigraph or pass SPARQL through")
     return store.oxigraph(), QueryPool(settings.store_dir, limits, SPARQL_WORKERS, settings.sparql_queue)
 
 

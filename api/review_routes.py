@@ -48,6 +48,21 @@ def _counts(review: Review) -> dict[str, Any]:
     }
 
 
+# A unit budget's township: the top of its unit's org:subOrganizationOf chain (as for projects).
+BUDGET_TOWNSHIPS = """
+SELECT ?budget ?township WHERE {
+  ?budget a jx:UnitBudget ; jx:unit ?unit .
+  ?unit org:subOrganizationOf* ?root .
+  FILTER NOT EXISTS { ?root org:subOrganizationOf ?parent }
+  ?root rdfs:label ?township .
+}
+"""
+
+
+def _budget_townships(context: ReviewContext) -> dict[str, str]:
+    return {str(row.budget): str(row.township) for row in context.select(BUDGET_TOWNSHIPS)}
+
+
 @router.get("/review", summary="Review findings (审核), grouped per project")
 def review(
     held: Held,
@@ -57,15 +72,31 @@ def review(
     rule: Annotated[
         list[RuleId] | None, Query(max_length=50, description="only these rule ids (repeatable)")
     ] = None,
+    township: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="only findings of this township (its name, as each group's `township` gives it)",
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     index = held.search.index if held.search is not None else None
+    context = ReviewContext(held.store, index)
     with _one_at_a_time:
-        result = run_review(ReviewContext(held.store, index))
+        result = run_review(context)
+        budgets = _budget_townships(context) if any(f.project is None for f in result.findings) else {}
     counts = _counts(result)  # of everything, so that a filtered page still shows the whole picture
+
+    def township_of(finding: Finding) -> str | None:
+        info = result.projects.get(finding.project or "")
+        return info.township if info else budgets.get(finding.focus)
+
     kept = [
         f
         for f in result.findings
-        if (not severity or f.severity in severity) and (not rule or f.rule in rule)
+        if (not severity or f.severity in severity)
+        and (not rule or f.rule in rule)
+        and (not township or township_of(f) == township)
     ]
     filtered = Review(kept, result.rules, result.projects, result.documents, result.skipped, result.errors)
     ids = held.catalogue.ids
@@ -75,6 +106,7 @@ def review(
         listed.append(
             {
                 "heading": group.heading,
+                "township": township_of(group.findings[0]) or None,
                 "project": project,
                 "findings": [_finding(f, ids) for f in group.findings],
             }

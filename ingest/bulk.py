@@ -18,12 +18,13 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
-from ingest.graph import DocumentTriples, SourceInfo, document_ntriples
+from ingest.graph import SourceInfo, document_ntriples
 from ingest.iri import IriMinter
 from ingest.limits import DEFAULT_LIMITS, IngestLimits
 from ingest.pipeline import IngestResult, read_file
-from jixiao.store import EmbeddedStore
+from jixiao.store_interface import BulkLoading, DocumentTriples, Store
 
 BATCH_TRIPLES = 500_000  # ≈ 75 MB of N-Quads text; measured in bench/RESULTS.md "Scale"
 
@@ -40,9 +41,13 @@ class StageSeconds:
         return {"read": round(self.read, 3), "rdf": round(self.rdf, 3), "load": round(self.load, 3)}
 
 
+class BulkStore(Store, BulkLoading, Protocol):
+    """A store with a bulk loader (the embedded one)."""
+
+
 @dataclass
 class BulkLoader:
-    store: EmbeddedStore
+    store: BulkStore
     minter: IriMinter
     layout: str | None = None
     batch_triples: int = BATCH_TRIPLES

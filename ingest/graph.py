@@ -28,6 +28,7 @@ from ingest.records import (
     UnitTotal,
 )
 from ingest.target import parse_target
+from jixiao.store_interface import MARKER_PREDICATES, DocumentTriples
 from ontology import bind_prefixes
 from ontology.namespace import JX, JXCAT, JXCMP, JXFUND, QUDT, UNIT
 
@@ -389,32 +390,6 @@ def document_graph(doc: Document, source: SourceInfo, minter: IriMinter) -> Grap
     bind_prefixes(graph)
     _Builder(doc, source, minter, graph.add).build()
     return graph
-
-
-# The document's own description (title, sha256, layout): what `Store.documents()` lists. The
-# bulk path writes these last, so a document whose load was cut short is not listed as stored.
-MARKER_PREDICATES = (RDF.type, DCTERMS.title, JX.sha256, JX.layout, JX.ingestedAt)
-
-
-@dataclass(frozen=True)
-class DocumentTriples:
-    """One document's graph as N-Triples text: its content, and its marker lines apart."""
-
-    graph: URIRef
-    content: str
-    marker: str
-    count: int  # distinct triples in both
-
-    def content_nquads(self) -> str:
-        """The content as N-Quads in the document's graph (without the marker)."""
-        return self._nquads(self.content)
-
-    def marker_nquads(self) -> str:
-        return self._nquads(self.marker)
-
-    def _nquads(self, ntriples: str) -> str:
-        suffix = f" <{self.graph}> .\n"  # each N-Triples line ends with " .\n"
-        return "".join(line[:-3] + suffix for line in ntriples.splitlines(keepends=True))
 
 
 def document_ntriples(doc: Document, source: SourceInfo, minter: IriMinter) -> DocumentTriples:

@@ -25,6 +25,7 @@ class IngestLimits:
     max_members: int = 10_000  # files inside one .xlsx/.docx (Excel writes tens)
     max_rows: int = 200_000  # rows of one workbook, all sheets
     max_cells: int = 4_000_000  # cells of one workbook, all sheets, merged ones included
+    max_pages: int = 2_000  # pages of one PDF (a county's tables are tens to hundreds)
 
 
 DEFAULT_LIMITS = IngestLimits()
@@ -37,4 +38,5 @@ def limits_from(settings: Settings) -> IngestLimits:
         max_members=settings.ingest_max_members,
         max_rows=settings.ingest_max_rows,
         max_cells=settings.ingest_max_cells,
+        max_pages=settings.ingest_max_pages,
     )

@@ -14,29 +14,16 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import RDF, Literal, URIRef
 from rdflib.plugins.serializers.nt import _nt_row
 
-from ingest.graph import MARKER_PREDICATES, SourceInfo, _Builder
+from ingest.graph import SourceInfo, _Builder
 from ingest.iri import IriMinter
 from ingest.records import Document
+from jixiao.store_interface import MARKER_PREDICATES, SpooledDocument
 from ontology.namespace import JX
-
-
-@dataclass
-class SpooledDocument:
-    graph: URIRef  # the document's named graph (and its IRI)
-    content: Path  # N-Triples, UTF-8, each triple once, without the marker lines
-    marker: str  # the marker lines: what makes the document listed (`Store.documents()`)
-    count: int = 0  # distinct triples, marker included
-    projects: list[str] = field(default_factory=list)  # project IRIs, for `projects_elsewhere`
-
-    @property
-    def content_triples(self) -> int:
-        return self.count - self.marker.count("\n")
 
 
 @contextmanager

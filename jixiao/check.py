@@ -38,7 +38,8 @@ from rdflib import URIRef
 
 from ingest.iri import IriMinter
 from jixiao.settings import Settings
-from jixiao.store import ONTOLOGY_GRAPH, EmbeddedStore, Store, StoreError, open_store, staging_graph
+from jixiao.store import ONTOLOGY_GRAPH, Store, StoreError, open_store, staging_graph
+from jixiao.store_interface import ListsGraphs, StagedReplacement
 from search import embedding_cache
 from search.index import IndexMeta, IndexUnavailable, SearchIndex
 from search.sync import graph_state
@@ -162,9 +163,8 @@ def document_prefix(settings: Settings) -> str:
 
 
 def named_graphs(store: Store) -> list[str]:
-    listed = getattr(store, "named_graphs", None)
-    if callable(listed):
-        return [str(g) for g in listed()]
+    if isinstance(store, ListsGraphs):
+        return [str(g) for g in store.named_graphs()]
     rows = store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
     return [str(row[0]) for row in rows]  # type: ignore[index]
 
@@ -334,7 +334,7 @@ def _finish_staged(store: Store, graphs: list[str]) -> set[str]:
     """Swap in the complete staging graphs among `graphs`; the graphs dealt with (each staging
     graph and its document's graph)."""
     finished: set[str] = set()
-    if not isinstance(store, EmbeddedStore):
+    if not isinstance(store, StagedReplacement):
         return finished
     for staging in graphs:
         document = URIRef(staging.removesuffix("/staging"))

@@ -27,18 +27,19 @@ from ingest.iri import IriMinter
 from ingest.limits import DEFAULT_LIMITS, IngestLimits, limits_from
 from ingest.pipeline import TARGET_KINDS, IngestResult, ingest_file
 from jixiao import check as checks
-from jixiao import query_output
+from jixiao import query_output, upload_client
 from jixiao import settings as settings_module
 from jixiao import stats as stats_module
 from jixiao.describe import describe
+from jixiao.drafting.draft import Draft, Drafter, DraftRequest, default_table
+from jixiao.drafting.export import draft_turtle, draft_xlsx
 from jixiao.query_output import union_graph
 from jixiao.review import ReviewContext, ReviewError, review_graph, review_graph_iri, run_review
 from jixiao.review.report import finding_json, print_review
 from jixiao.settings import Settings
-from jixiao.store import EmbeddedStore, Store, StoreError, open_store
+from jixiao.store import Store, StoreError, open_store
+from jixiao.store_interface import BulkLoading, ListsGraphs
 from jixiao.terminal import shown
-from search.draft import Draft, Drafter, DraftRequest, default_table
-from search.draft_export import draft_turtle, draft_xlsx
 from search.encoder import Encoder, EncoderError, load_encoder
 from search.entries import Kind
 from search.index import IndexUnavailable, SearchIndex
@@ -99,6 +100,9 @@ def _open(settings: Settings) -> Store:
         return open_store(settings)
     except StoreError as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        if checks._locked(exc):  # a running `jixiao serve` (issue 19)
+            hint = upload_client.store_locked_message(upload_client.running_server(settings))
+            err.print(escape(hint), highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
 
@@ -179,11 +183,23 @@ def ingest(
             " unchanged skipped (rerun to resume a load cut short)",
         ),
     ] = False,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            "--server",
+            help="send the files to a running `jixiao serve` at this URL (it holds the store), e.g."
+            " http://127.0.0.1:8000; its token from JIXIAO_WRITE_TOKEN",
+            show_default=False,
+        ),
+    ] = None,
     data: DataOption = None,
 ) -> None:
     """Read documents into the store, one named graph each (re-ingesting replaces), and index them."""
     settings = load_settings(data)
     inputs, skipped = find_inputs(files)
+    if server is not None:
+        _ingest_on_server(server, inputs, skipped, settings, as_json)
+        return
     limits = limits_from(settings)
     store = _open(settings)
     _hint_interrupted(store, settings)
@@ -238,6 +254,37 @@ def ingest(
         raise typer.Exit(3)
 
 
+def _ingest_on_server(
+    server: str, inputs: list[Path], skipped: list[Skipped], settings: Settings, as_json: bool
+) -> None:
+    """`ingest --server`: the server reads and stores the files; its report per file is printed."""
+    token = settings.write_token.get_secret_value() if settings.write_token is not None else None
+    try:
+        reports = upload_client.send(server, inputs, token)
+    except upload_client.UploadError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        payload = {"files": reports, "skipped": [str(s.path) for s in skipped]}
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    for report in reports:
+        name = shown(report["file"])
+        if report.get("error"):
+            problem = f"{name}: {report.get('error_zh', '')} / {shown(report['error'])}"
+            err.print(f"[red]error:[/] {escape(problem)}", highlight=False, soft_wrap=True)
+        elif not as_json and report.get("stored"):
+            done = "replaced" if report.get("replaced") else "ingested"
+            out.print(
+                f"[bold]{escape(name)}[/]  {done} by the server: {report['layout']}, {report['format']}"
+                f" · units {report['units']} · projects {report['projects']}"
+                f" · indicators {report['indicators']}",
+                highlight=False,
+                soft_wrap=True,
+            )
+    if any(r.get("error") for r in reports):
+        raise typer.Exit(2)
+
+
 @dataclass
 class FileReport:
     path: Path
@@ -247,7 +294,7 @@ class FileReport:
 
 
 def _bulk_loader(store: Store, minter: IriMinter, layout: str | None, limits: IngestLimits) -> BulkLoader:
-    if not isinstance(store, EmbeddedStore):
+    if not isinstance(store, BulkLoading):
         err.print("[red]error:[/] --bulk loads into the embedded store only (not with --store)")
         raise typer.Exit(2)
     return BulkLoader(store, minter, layout, limits=limits)
@@ -784,7 +831,7 @@ def check(
 
 def _hint_interrupted(store: Store, settings: Settings) -> None:
     """At the start of an ingest: say so when an earlier run was cut short (cheap checks only)."""
-    if isinstance(store, EmbeddedStore):  # a remote store would be scanned for its graph names
+    if isinstance(store, ListsGraphs):  # a remote store would be scanned for its graph names
         hint = checks.ingest_hint(store, settings)
         if hint:
             err.print(f"[yellow]note:[/] {hint}", highlight=False, soft_wrap=True)
@@ -949,7 +996,12 @@ def serve(
         f"jixiao: http://{settings.host}:{settings.port}/  (SPARQL: /sparql, API docs: /docs)",
         highlight=False,
     )
-    run_server(application, settings)  # SIGTERM stops it within seconds (api.app.SHUTDOWN_GRACE)
+    # Where it listens, for the hint `jixiao ingest` gives while it holds the store; removed as it stops.
+    upload_client.record_server(settings.data, settings.host, settings.port)
+    data_dir = settings.data
+    run_server(
+        application, settings, on_stop=lambda: upload_client.forget_server(data_dir)
+    )  # SIGTERM stops it within seconds (SHUTDOWN_GRACE)
 
 
 def _print_hits(hits: list[Hit], as_json: bool) -> None:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -35,10 +34,16 @@ from rdflib.namespace import DCTERMS
 from rdflib.query import Result
 from rdflib.term import Node
 
-from ingest.spool import SpooledDocument
 from jixiao import sparql_lexer
 from jixiao.settings import Settings
-from jixiao.store import StoredDocument, StoreError, ontology_installed, ontology_terms
+from jixiao.store_interface import (
+    RemoteEndpoints,
+    SpooledDocument,
+    StoredDocument,
+    StoreError,
+    ontology_installed,
+    ontology_terms,
+)
 from ontology.namespace import JX
 
 # What jixiao asks the server for: SPARQL JSON for SELECT/ASK, N-Triples (or Turtle) for CONSTRUCT.
@@ -74,14 +79,6 @@ class QueryRejected(RemoteError, ValueError):
     """The server refused the query or update itself (400: syntax, unknown function…).
 
     A ValueError too, so callers that catch rdflib's parse errors catch this the same way."""
-
-
-@dataclass(frozen=True)
-class RemoteEndpoints:
-    query: str
-    update: str
-    shown: str  # the store URL for messages: no password
-    auth: tuple[str, str] | None = None
 
 
 def remote_endpoints(settings: Settings) -> RemoteEndpoints:

@@ -90,6 +90,7 @@ class Settings(BaseSettings):
     )
     ingest_max_members: int = Field(default=10_000, ge=1, description="files inside one .xlsx/.docx")
     ingest_max_rows: int = Field(default=200_000, ge=1, description="rows one workbook may have, all sheets")
+    ingest_max_pages: int = Field(default=2_000, ge=1, description="pages one PDF may have")
     ingest_max_cells: int = Field(
         default=4_000_000, ge=1, description="cells one workbook may have, all sheets, merged cells included"
     )
@@ -129,6 +130,16 @@ class Settings(BaseSettings):
         default_factory=list,
         description="origins (https://host:port) besides the server's own whose pages may send writes"
         " (SPARQL Update, POST /api/draft/export); reads are open to every origin",
+    )
+    # Issue 19: documents uploaded to the running service (api/documents.py).
+    write_token: SecretStr | None = Field(
+        default=None,
+        description="token the document routes (upload, delete) need; required when the server listens on"
+        " anything but loopback (unset there: uploads are refused)",
+    )
+    upload_max_mb: int = Field(default=500, ge=1, description="MB one upload request may carry")
+    upload_max_file_mb: int = Field(
+        default=200, ge=1, description="MB one uploaded file (or one member of an uploaded .zip) may have"
     )
 
     @field_validator("store")

@@ -28,68 +28,64 @@ the price of bounded memory until Oxigraph offers batched transactions.
 from __future__ import annotations
 
 import gc
-import hashlib
 import itertools
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.query import Result
 
-from ingest.graph import MARKER_PREDICATES, DocumentTriples
-from ingest.spool import SpooledDocument
 from jixiao import sparql_lexer
 from jixiao.settings import Settings
-from ontology import ONTOLOGY_FILES, ontology_graph
+from jixiao.store_interface import (
+    MARKER_PREDICATES,
+    ONTOLOGY_GRAPH,
+    BulkLoading,
+    DocumentTriples,
+    ListsGraphs,
+    LocalOxigraph,
+    SpooledDocument,
+    StagedReplacement,
+    Store,
+    StoredDocument,
+    StoreError,
+    ontology_installed,
+    ontology_terms,
+    staging_graph,
+)
 from ontology.namespace import JX
 
-# The ontology's terms (classes, category and comparator code lists) live in the store too, in a
-# graph named after the ontology, so analysts' SPARQL can show 数量指标 rather than jxcat:quantity.
-ONTOLOGY_GRAPH = URIRef("https://w3id.org/jixiao/ns")
-
-
-class StoreError(Exception):
-    pass
-
-
-@dataclass(frozen=True)
-class StoredDocument:
-    graph: URIRef
-    file_name: str
-    sha256: str
-    layout: str
-
+# The interface's names, importable from here as before (jixiao.store_interface defines them).
+__all__ = [
+    "DELETE_CHUNK",
+    "LOAD_CHUNK_LINES",
+    "MARKER_PREDICATES",
+    "ONTOLOGY_GRAPH",
+    "TRANSACTION_QUADS",
+    "BulkLoading",
+    "DocumentTriples",
+    "EmbeddedStore",
+    "ListsGraphs",
+    "LocalOxigraph",
+    "SpooledDocument",
+    "StagedReplacement",
+    "Store",
+    "StoreError",
+    "StoredDocument",
+    "ontology_installed",
+    "ontology_terms",
+    "open_store",
+    "staging_graph",
+]
 
 # Above this many triples a document is staged rather than written in one transaction (see above).
 TRANSACTION_QUADS = 100_000
 LOAD_CHUNK_LINES = 500_000  # N-Triples lines per bulk load call: ≈ 0.5 GB of loader memory at most
 DELETE_CHUNK = 50_000  # quads per deleting transaction
-
-
-def staging_graph(graph: URIRef) -> URIRef:
-    """Where a big document's new version is staged. The file name in a document IRI is
-    percent-encoded (no "/"), so no document's graph is ever named so."""
-    return URIRef(f"{graph}/staging")
-
-
-class Store(Protocol):
-    def replace_document(self, graph: Graph) -> None: ...
-    def replace_document_file(self, document: SpooledDocument) -> None: ...
-    def remove_document(self, graph: URIRef) -> int: ...
-    def has_document(self, graph: URIRef) -> bool: ...
-    def documents(self) -> list[StoredDocument]: ...
-    def graph_size(self, graph: URIRef) -> int: ...
-    def install_ontology(self) -> bool: ...
-    def query(self, sparql: str) -> Result: ...
-    def dataset(self) -> Dataset: ...
-    def quad_count(self) -> int: ...
-    def close(self) -> None: ...
 
 
 class EmbeddedStore:
@@ -312,31 +308,11 @@ class EmbeddedStore:
         gc.collect()  # rdflib graphs and their store reference each other
 
 
-def ontology_installed() -> str:
-    """ASK whether the store holds the current ontology terms (by the digest of its files)."""
-    return f'ASK {{ GRAPH <{ONTOLOGY_GRAPH}> {{ <{ONTOLOGY_GRAPH}> <{JX.sha256}> "{_ontology_digest()}" }} }}'
-
-
-def ontology_terms() -> Graph:
-    """The ontology's terms as the graph a store keeps them in, marked with their digest."""
-    terms = Graph(identifier=ONTOLOGY_GRAPH)
-    terms += ontology_graph()
-    terms.add((ONTOLOGY_GRAPH, JX.sha256, Literal(_ontology_digest())))
-    return terms
-
-
-def _ontology_digest() -> str:
-    digest = hashlib.sha256()
-    for path in ONTOLOGY_FILES:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def open_store(settings: Settings) -> Store:
     """The one factory: the SPARQL server of `settings.store` (jixiao.remote_store) when it is
     set, else Oxigraph embedded in the data directory."""
     if settings.store is not None:
-        from jixiao.remote_store import RemoteStore  # imports this module
+        from jixiao.remote_store import RemoteStore
 
         return RemoteStore(settings)
     return EmbeddedStore(settings.store_dir)

@@ -218,3 +218,88 @@ class MatchEvidence:
             visible = tuple(sorted((w for w in shared if w in label), key=len, reverse=True))
             found.append(Evidence(round(z, 4), round(coverage, 4), agreement, visible))
         return found
+
+
+# --- drafting: is a precedent project close to the project being drafted? ------------------------
+
+DRAFT_CALIBRATION = Path(__file__).with_name("draft_calibration.json")
+DRAFT_FEATURES = ("z", "name_coverage", "objective_z")
+
+
+@dataclass(frozen=True)
+class PrecedentEvidence:
+    """What a precedent's judgement rests on (jixiao.drafting.draft.Drafter.precedents computes it).
+
+    - `z`: the project's cosine with the request (name and objective, as searched) in standard
+      deviations above the request's background, as search's `Evidence.z`;
+    - `name_coverage`: the share of the request's *name*'s distinctive words (IDF-weighted) the
+      project's text holds: search's coverage is over the whole request, objective included, which
+      a long objective dilutes;
+    - `objective_z`: the best z of the project's objectives against the request's objective (its
+      name when it has none).
+    """
+
+    z: float
+    name_coverage: float
+    objective_z: float
+
+    def vector(self) -> list[float]:
+        return [self.z, self.name_coverage, self.objective_z]
+
+
+@dataclass(frozen=True)
+class DraftCalibration:
+    """One logistic model (a precedent is close, or not) fitted on judged precedent pairs by
+    `bench/draft_eval.py --fit-match`. Close from `close_at` up (chosen for precision: a close
+    precedent drafts the table); related from `related_at` up when it shares a word of the name
+    (chosen to tell judged counterparts from other precedents: their indicators are offered after
+    the standard frame's), or when search's own judgement of it is close or related."""
+
+    close: Logistic
+    close_at: float
+    related_at: float
+    fitted_on: str = ""
+
+    def probability(self, evidence: PrecedentEvidence) -> float:
+        return self.close.probability(evidence.vector())
+
+    def judge(self, evidence: PrecedentEvidence, searched: Match | None) -> Match:
+        probability = self.probability(evidence)
+        if probability >= self.close_at:
+            return Match.CLOSE
+        # Related by the model only when the precedent shares a distinctive word of the name: the
+        # first of 42 township budgets always stands out a little, even for a name the corpus
+        # has no word of (xyzzy…).
+        if (probability >= self.related_at and evidence.name_coverage > 0) or searched in (
+            Match.CLOSE,
+            Match.RELATED,
+        ):
+            return Match.RELATED
+        return Match.NONE
+
+    def to_json(self) -> dict[str, object]:
+        return {**asdict(self), "features": list(DRAFT_FEATURES)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> DraftCalibration:
+        part = data["close"]
+        assert isinstance(part, dict)
+        close = Logistic(
+            float(part["bias"]),
+            tuple(map(float, part["weights"])),
+            tuple(map(float, part["means"])),
+            tuple(map(float, part["scales"])),
+        )
+        close_at, related_at = data["close_at"], data["related_at"]
+        assert isinstance(close_at, float | int) and isinstance(related_at, float | int)
+        return cls(close, float(close_at), float(related_at), str(data.get("fitted_on", "")))
+
+    @classmethod
+    def load(cls, path: Path = DRAFT_CALIBRATION) -> DraftCalibration:
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+@cache
+def shipped_draft_calibration() -> DraftCalibration | None:
+    """The drafting calibration beside this file; None before `bench/draft_eval.py --fit-match`."""
+    return DraftCalibration.load() if DRAFT_CALIBRATION.is_file() else None

@@ -32,6 +32,7 @@ class SyncReport:
     rebuilt: bool = False
     embedded: int = 0  # distinct texts sent to the model
     cached: int = 0  # distinct texts whose vectors came from the embedding cache
+    index: SearchIndex | None = field(default=None, repr=False)  # the index as saved (the server swaps it in)
 
     @property
     def changed(self) -> bool:
@@ -161,4 +162,5 @@ def sync(
     if report.changed:
         settings.index_dir.parent.mkdir(parents=True, exist_ok=True)
         index.save(settings.index_dir)
+    report.index = index
     return report

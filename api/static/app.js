@@ -68,6 +68,10 @@ export async function errorFrom(response) {
     try {
       const body = JSON.parse(text);
       message = body.error || body.detail || text;
+      // The Chinese beside the English (api/messages_zh.py), unless the message already holds it.
+      if (typeof message === "string" && body.error_zh && !message.includes(body.error_zh)) {
+        message = `${body.error_zh}（${message}）`;
+      }
     } catch {
       message = text;
     }
@@ -89,6 +93,21 @@ export async function getJSON(url, options = {}) {
   }
   if (!response.ok) throw await errorFrom(response);
   return response.json();
+}
+
+/** An ISO time from the API (UTC) as the reader's local time, e.g. 2026/12/03 21:24. */
+export function localTime(iso) {
+  if (!iso) return "";
+  const when = new Date(iso);
+  if (Number.isNaN(when.getTime())) return String(iso);
+  return when.toLocaleString("zh-CN", {
+    hour12: false,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
 }
 
 export function loadingHTML(text = "正在加载…") {

@@ -1,7 +1,8 @@
 // 起草 (/draft): a new project in, a proposed target table out. The drafter picks or removes the
-// candidate indicators, edits their values and the draft objective, and downloads the table
-// (XLSX or Turtle) from /api/draft/export. The form lives in the URL (/draft?name=…&amount=…),
-// so a draft can be shared or reloaded; the choices and edits live only in the page.
+// candidate indicators, edits their names and values and the objective, sees the review (审核) of
+// the table as it stands, saves it on the server (/api/drafts) and downloads it (XLSX or Turtle)
+// from /api/draft/export. The form lives in the URL (/draft?name=…&amount=…), a saved draft too
+// (/draft?saved=ID); the page warns before leaving with edits that are not saved.
 
 import {
   ApiError,
@@ -60,6 +61,15 @@ let current = null; // { request, data, base, slots, rows: Map(key -> row) }
 let level2Options = new Map(); // 一级指标 label -> its 二级指标 labels (from /api/categories)
 let customCount = 0;
 let optionsLoaded = Promise.resolve(); // /api/units and /api/categories, loaded once
+let dirty = false; // edits since the draft was made, opened or saved
+let savedId = null; // the server's id of the draft on the page, once saved
+let reviewTimer = null;
+let reviewRun = 0;
+const MATCH = {
+  close: { zh: "相近", cls: "close" },
+  related: { zh: "相关", cls: "related" },
+  none: { zh: "不相近", cls: "none" },
+};
 
 // --- state <-> URL <-> form ---
 
@@ -70,6 +80,7 @@ function clean(value) {
 function fromURL() {
   const p = new URLSearchParams(location.search);
   return {
+    saved: clean(p.get("saved")),
     name: clean(p.get("name")),
     objective: clean(p.get("objective")),
     amount: clean(p.get("amount")),
@@ -164,10 +175,14 @@ function precedentsHTML(precedents, base) {
         <span class="k">相近的绩效目标</span>${o.text}</p>`,
     );
     const meta = [p.township ? p.township.label : "", p.year ? `${p.year} 年` : "", wan(p.amount)].filter(Boolean);
-    return html`<li class="precedent${i >= SHORT_LIST ? " extra" : ""}">
+    const match = MATCH[p.match];
+    const badge = match
+      ? html`<span class="match ${match.cls}" title="与本项目的相近程度（按检索的判断）">${match.zh}</span>`
+      : "";
+    return html`<li class="precedent${i >= SHORT_LIST ? " extra" : ""}" data-match="${p.match || ""}">
       <span class="rank" title="第 ${p.rank} 位">${p.rank}</span>
       <div class="body">
-        <a class="name" href="${projectURL(id)}">${p.label}</a>
+        ${badge}<a class="name" href="${projectURL(id)}">${p.label}</a>
         <span class="meta">${meta.join(" · ")}</span>
         <div class="words">${words}</div>
         ${objectives}
@@ -184,23 +199,42 @@ function objectiveHTML(data, request, base) {
     return html`<a href="${projectURL(id)}">${p ? p.label : id}</a>`;
   });
   const text = data.table.objective || "";
-  const note = data.objective.text
-    ? html`<p class="hint draft-note"><span class="badge draft">草稿</span>
-        由前例的绩效目标拼接而成（前例的项目名称已换成本项目名称），请按本项目的实际情况修改。
-        ${sources.length ? html`来源：${sources.map((s, i) => html`${i ? "、" : ""}${s}`)}` : ""}</p>`
-    : html`<p class="hint draft-note"><span class="badge draft">草稿</span>前例中没有可用的绩效目标，请自行填写。</p>`;
+  const suggested = data.objective.text || "";
+  const mine = request.objective || "";
+  const how = data.objective.generic
+    ? html`按标准框架写成（只用了本项目的名称、年度和金额），不是前例的原文。`
+    : html`由相近前例的绩效目标拼接而成（前例的项目名称已换成本项目名称，年份已改为本项目年度），请按本项目的实际情况修改。
+        ${sources.length ? html`来源：${sources.map((s, i) => html`${i ? "、" : ""}${s}`)}` : ""}`;
+  const note = mine
+    ? html`<p class="hint draft-note"><span class="badge draft">草稿</span>保留了您填写的绩效目标；旁边是建议的目标，可以采用。</p>`
+    : suggested
+      ? html`<p class="hint draft-note"><span class="badge draft">草稿</span>${how}</p>`
+      : html`<p class="hint draft-note"><span class="badge draft">草稿</span>前例中没有可用的绩效目标，请自行填写。</p>`;
+  const beside =
+    mine && suggested && suggested !== mine
+      ? html`<aside class="objective-suggestion" id="objective-suggestion">
+          <h3>建议的绩效目标 <small>Suggested${data.objective.generic ? " · 通用" : ""}</small></h3>
+          <p class="suggested-text">${suggested}</p>
+          <p class="hint">${how}</p>
+          <button type="button" class="small" data-action="use-draft">采用建议的目标</button>
+        </aside>`
+      : "";
   const buttons = [];
-  if (request.objective && request.objective !== text) {
-    buttons.push(html`<button type="button" class="small" data-action="use-mine">改用我填写的绩效目标</button>`);
-  }
-  if (data.objective.text) {
+  if (mine) {
+    buttons.push(html`<button type="button" class="small" data-action="use-mine">恢复我填写的绩效目标</button>`);
+  } else if (suggested) {
     buttons.push(html`<button type="button" class="small" data-action="use-draft">恢复为草稿</button>`);
   }
   return html`<h2>年度总体目标（草稿） <small>Overall objective · a draft</small></h2>
     ${note}
-    <label for="objective-text" class="visually-hidden">年度总体目标（草稿，可修改）</label>
-    <textarea id="objective-text" class="objective-text" rows="4" maxlength="4000">${text}</textarea>
-    ${buttons.length ? html`<div class="toolbar">${buttons}</div>` : ""}`;
+    <div class="objective-pair">
+      <div class="objective-main">
+        <label for="objective-text" class="visually-hidden">年度总体目标（草稿，可修改）</label>
+        <textarea id="objective-text" class="objective-text" rows="4" maxlength="4000">${text}</textarea>
+        ${buttons.length ? html`<div class="toolbar">${buttons}</div>` : ""}
+      </div>
+      ${beside}
+    </div>`;
 }
 
 // --- rendering: the proposed table ---
@@ -208,11 +242,19 @@ function objectiveHTML(data, request, base) {
 function adaptationHTML(candidate) {
   const target = candidate.target || {};
   const parts = [];
-  if (target.adaptation) {
-    const [zh] = target.adaptation.split(" / ");
-    // Either the total cost scaled to the new amount, or a LaTeX value written out as parsed.
-    const label = target.adaptation.startsWith("原文") ? "已规范书写" : "已按金额换算";
-    parts.push(html`<span class="adapted" title="${target.adaptation}"><span class="badge adapted-badge">${label}</span>
+  if (target.shifted_from) {
+    // The precedent's years moved to the draft's year (2023年12月底 → 2025年12月底).
+    parts.push(html`<span class="adapted shifted" title="${target.adaptation || ""}"><span class="badge adapted-badge year-badge">已改年份</span>
+    <span class="adapted-note">前例 <s class="was">${target.shifted_from}</s> → <strong class="now">${target.raw}</strong></span></span>`);
+  }
+  // What else was changed: the total cost scaled to the new amount, or a LaTeX value written out.
+  const other = (target.adaptation || "")
+    .split("；")
+    .filter((part) => part && !part.startsWith("年份已改") && !part.startsWith("通用指标"));
+  for (const part of other) {
+    const [zh] = part.split(" / ");
+    const label = part.startsWith("原文") ? "已规范书写" : "已按金额换算";
+    parts.push(html`<span class="adapted" title="${part}"><span class="badge adapted-badge">${label}</span>
     <span class="adapted-note">${zh}</span></span>`);
   }
   if (target.warning) {
@@ -227,12 +269,13 @@ function candidateRowHTML(row) {
   const c = row.candidate;
   const evidenceId = `evidence-${row.key}`;
   const count = c.precedents;
+  const generic = c.generic;
   const values = c.values.length
     ? html`<span class="k">前例的指标值</span>${c.values.map(
         (v) => html`<button type="button" class="chip value-chip" data-value="${plainTarget(v.raw)}"
           title="采用这个值">${targetValue(v.raw)}${v.count > 1 ? html` <small>×${v.count}</small>` : ""}</button>`,
       )}`
-    : html`<span class="k">前例没有填写指标值</span>`;
+    : html`<span class="k">${generic ? "标准框架中的通用指标：不是前例填报的，请按本项目修改" : "前例没有填写指标值"}</span>`;
   const evidence = c.evidence.map((e) => {
     const indicatorId = idOf(e.indicator, current.base);
     const projectId = idOf(e.precedent, current.base);
@@ -240,9 +283,14 @@ function candidateRowHTML(row) {
       <span class="ev-target">${e.target ? targetValue(e.target) : "—"}</span>
       <span class="ev-meta"><a href="${projectURL(projectId)}">${e.project}</a>${e.township ? ` · ${e.township}` : ""}</span></li>`;
   });
-  return html`<tr class="cand${row.selected ? " selected" : ""}" data-key="${row.key}">
-      <td class="name"><span class="mark" aria-hidden="true"></span><span class="label">${c.label}</span>
-        ${row.index === 0 ? html`<span class="badge first" title="前例中最常用、与本项目最相近">首选</span>` : ""}</td>
+  const match = !generic && c.match && c.match !== "close" ? MATCH[c.match] : null;
+  return html`<tr class="cand${row.selected ? " selected" : ""}${generic ? " generic" : ""}" data-key="${row.key}">
+      <td class="name"><span class="mark" aria-hidden="true"></span><span class="label" contenteditable="plaintext-only"
+          role="textbox" aria-label="三级指标名称（可修改）" spellcheck="false" title="点击修改指标名称">${row.name}</span>
+        ${row.index === 0 && row.initial ? html`<span class="badge first" title="${generic ? "标准框架的通用指标" : "前例中最常用、与本项目最相近"}">首选</span>` : ""}
+        ${generic ? html`<span class="badge generic-badge" title="标准框架中的通用指标，不是前例的">通用指标</span>` : ""}
+        ${match ? html`<span class="match ${match.cls}" title="来自${match.zh}的前例">${match.zh}前例</span>` : ""}
+        <span class="renamed-mark">已改名 <button type="button" class="link small" data-action="rename-revert">还原</button></span></td>
       <td class="value">
         <input type="text" class="value-input" value="${row.value}" maxlength="200"
                aria-label="${c.label} 的指标值" placeholder="填写指标值">
@@ -251,14 +299,14 @@ function candidateRowHTML(row) {
       </td>
       <td class="support">
         <button type="button" class="link evidence-toggle" aria-expanded="false" aria-controls="${evidenceId}"
-                title="查看哪些前例使用这个指标及其指标值">依据 <span class="n">${count} 个前例</span></button>
+                title="查看哪些前例使用这个指标及其指标值">依据 <span class="n">${generic ? "通用指标" : `${count} 个前例`}</span></button>
       </td>
       <td class="act">${toggleHTML(row)}</td>
     </tr>
     <tr class="evidence-row" id="${evidenceId}" hidden>
       <td colspan="4"><div class="evidence">
         <div class="values">${values}</div>
-        <ul class="evidence-list">${evidence}</ul>
+        ${evidence.length ? html`<ul class="evidence-list">${evidence}</ul>` : ""}
       </div></td>
     </tr>`;
 }
@@ -298,7 +346,9 @@ function slotHTML(slot, n) {
     ? html`<tr class="slot-missing"><td colspan="4"><div class="notice warn">
         <strong>${slot.required ? "必备类别没有候选指标" : "没有候选指标"}</strong>
         ${bilingual(slot.note || "前例中没有此类指标，请自行补充")}</div></td></tr>`
-    : "";
+    : slot.generic_only && current.data.match === "close"
+      ? html`<tr class="slot-missing generic-note"><td colspan="4"><p class="hint">${bilingual(slot.note)}</p></td></tr>`
+      : "";
   return html`<tbody class="slot${slot.missing ? " missing" : ""}${slot.required ? " required" : ""}" data-slot="${n}">
     <tr class="slot-head"><th colspan="4" scope="rowgroup">
       <span class="slot-title">${path}${required}</span>
@@ -321,9 +371,15 @@ function tableHTML(data) {
       <thead><tr><th scope="col">三级指标</th><th scope="col">指标值</th><th scope="col">依据</th><th scope="col">选用</th></tr></thead>
       ${data.slots.map(slotHTML)}
     </table></div>
+    <section id="review-panel" class="panel review-panel" aria-live="polite">
+      <h2>审核 <small>Review · 导出前按审核规则检查</small></h2>
+      <div id="review-body"><p class="hint">正在审核…</p></div>
+    </section>
     <div class="draft-bar" id="draft-bar">
-      <span class="bar-text"><span id="selected-count" class="selected-count"></span><span id="coverage-count"></span></span>
+      <span class="bar-text"><span id="selected-count" class="selected-count"></span><span id="coverage-count"></span>
+        <span id="save-state" class="save-state"></span></span>
       <span class="bar-buttons">
+        <button type="button" data-action="save">保存草稿</button>
         <button type="button" class="primary" data-action="download" data-format="xlsx">下载 Excel</button>
         <button type="button" data-action="download" data-format="ttl">下载 Turtle</button>
       </span>
@@ -333,7 +389,13 @@ function tableHTML(data) {
 
 function draftHTML(data, request) {
   const n = data.precedents.length;
-  return html`
+  const verdict =
+    data.match && data.match !== "close"
+      ? html`<div class="notice warn match-note" id="match-note" data-match="${data.match}" role="status">
+          <strong>${data.match === "none" ? "没有找到相近的前例" : "只找到相关的前例，没有相近的"}</strong>
+          <p>${(data.match_note || "").split(" / ")[0].replace(/^[^：]*：/, "")}</p></div>`
+      : "";
+  return html`${verdict}
     <section id="precedents" class="panel">
       <h2>前例 <small>Precedents · ${request.unit ? `${request.unit}以外的相似项目` : "各乡镇的相似项目"}${n ? ` · ${n} 个` : ""}</small></h2>
       ${request.unit ? "" : html`<p class="hint">没有填写本单位/乡镇：所有乡镇的项目都可作为前例。</p>`}
@@ -359,7 +421,16 @@ function setUp(data, request) {
   data.slots.forEach((slot, s) => {
     const rows = slot.candidates.map((candidate, index) => {
       const value = valueOf(candidate);
-      const row = { key: `s${s}c${index}`, slot: s, index, candidate, selected: index === 0, initial: value, value };
+      const row = {
+        key: `s${s}c${index}`,
+        slot: s,
+        index,
+        candidate,
+        selected: index === 0 && Boolean(value), // a first choice is never an empty value
+        initial: value,
+        value,
+        name: candidate.label,
+      };
       current.rows.set(row.key, row);
       return row;
     });
@@ -422,8 +493,16 @@ function paintRow(row) {
   tr.classList.toggle("selected", row.selected);
   if (!row.custom) {
     tr.classList.toggle("edited", row.value.trim() !== row.initial);
+    tr.classList.toggle("renamed", row.name.trim() !== row.candidate.label);
     tr.querySelector("td.act").innerHTML = toggleHTML(row).toString();
   }
+}
+
+/** Something the drafter would lose on leaving: warn before unload, review again. */
+function changed() {
+  dirty = true;
+  render("#save-state", html`<span class="unsaved">未保存的修改</span>`);
+  scheduleReview();
 }
 
 function setValue(row, value, input) {
@@ -432,6 +511,143 @@ function setValue(row, value, input) {
   if (!row.selected) row.selected = true; // a value typed in is meant to be filed
   paintRow(row);
   updateCounts();
+  changed();
+}
+
+function setName(row, name, cell) {
+  row.name = name;
+  if (cell && cell.textContent !== name) cell.textContent = name;
+  if (!row.selected && name.trim()) row.selected = true;
+  paintRow(row);
+  updateCounts();
+  changed();
+}
+
+// --- the review (审核) of the table as it stands ---
+
+function scheduleReview() {
+  clearTimeout(reviewTimer);
+  reviewTimer = setTimeout(() => review(), 400);
+}
+
+function findingHTML(finding, rows) {
+  const row = finding.row ? rows[finding.row - 1] : null;
+  const where = row ? html`<span class="k">${row.level2 || row.level1}</span>${row.label}` : html`<span class="k">项目</span>`;
+  return html`<li class="finding" data-rule="${finding.rule}" data-severity="${finding.severity}">
+    <span class="badge severity ${finding.severity}">${finding.severity_zh}</span>
+    <span class="where">${where}</span>
+    <span class="message">${finding.message}</span></li>`;
+}
+
+async function review() {
+  clearTimeout(reviewTimer);
+  const target = document.getElementById("review-body");
+  if (!current || !target) return null;
+  const table = tableOf();
+  const run = ++reviewRun;
+  if (!table.rows.length) {
+    render(target, html`<p class="hint">没有选用任何指标。</p>`);
+    return null;
+  }
+  try {
+    const response = await postJSON("/api/draft/review", table);
+    const data = await response.json();
+    if (run !== reviewRun) return data;
+    const counts = data.counts.by_severity;
+    const summary = data.findings.length
+      ? html`<p class="review-summary short">审核发现 <strong id="review-total">${data.counts.total}</strong> 个问题：
+          ${["error", "warning", "info"].filter((s) => counts[s]).map((s) => html`<span class="badge severity ${s}">${{ error: "错误", warning: "警告", info: "提示" }[s]} ${counts[s]}</span>`)}
+          导出前请逐项修改。</p>`
+      : html`<p class="review-summary ok">审核通过：按审核规则没有发现问题。</p>`;
+    render(target, html`${summary}${data.findings.length ? html`<ul class="findings">${data.findings.map((f) => findingHTML(f, table.rows))}</ul>` : ""}`);
+    return data;
+  } catch (err) {
+    if (run === reviewRun) render(target, errorHTML(err, "审核出错"));
+    return null;
+  }
+}
+
+// --- saved drafts (/api/drafts) ---
+
+function savedListHTML(drafts) {
+  if (!drafts.length) return html`<p class="hint">还没有保存的草稿。</p>`;
+  return html`<ul class="saved-list">${drafts.map(
+    (d) => html`<li class="saved" data-id="${d.id}">
+      <a class="name" href="/draft?saved=${encodeURIComponent(d.id)}">${d.name || "（未命名）"}</a>
+      <span class="meta">${[d.year ? `${d.year} 年` : "", wan(d.amount), `${d.rows} 个指标`, `保存于 ${(d.saved_at || "").replace("T", " ").slice(0, 16)}`].filter(Boolean).join(" · ")}</span>
+      <button type="button" class="small link delete-saved" data-action="delete-saved" data-id="${d.id}" aria-label="删除草稿 ${d.name}">删除</button>
+    </li>`,
+  )}</ul>`;
+}
+
+async function loadSaved() {
+  const target = document.getElementById("saved-drafts-list");
+  if (!target) return;
+  try {
+    const data = await getJSON("/api/drafts");
+    render(target, savedListHTML(data.drafts));
+  } catch (err) {
+    render(target, errorHTML(err, "无法读取已保存的草稿"));
+  }
+}
+
+async function save() {
+  const status = document.getElementById("export-status");
+  const table = tableOf();
+  try {
+    const response = await postJSON("/api/drafts", { id: savedId, request: current.request, table });
+    const saved = await response.json();
+    savedId = saved.id;
+    dirty = false;
+    const url = `/draft?saved=${encodeURIComponent(saved.id)}`;
+    if (location.pathname + location.search !== url) history.replaceState(null, "", url);
+    render("#save-state", html`<span class="saved-mark">已保存</span>`);
+    render(status, html`<p class="hint saved" role="status">草稿已保存在服务器上（${table.rows.length} 个指标），可在“已保存的草稿”中重新打开。</p>`);
+    loadSaved();
+  } catch (err) {
+    render(status, errorHTML(err, "保存草稿出错"));
+  }
+}
+
+async function removeSaved(id) {
+  if (!window.confirm("删除这份已保存的草稿？")) return;
+  try {
+    await fetch(`/api/drafts/${encodeURIComponent(id)}`, { method: "DELETE" }).then(async (response) => {
+      if (!response.ok) throw new ApiError(`删除失败（${response.status}）`, response.status);
+    });
+    if (id === savedId) savedId = null;
+    loadSaved();
+  } catch (err) {
+    render("#saved-drafts-list", errorHTML(err, "删除草稿出错"));
+  }
+}
+
+/** The saved table over the fresh proposal: its rows selected with their names and values, the
+ * rows that match no candidate added as the drafter's own. */
+function applySaved(table) {
+  for (const row of current.rows.values()) row.selected = false;
+  const free = new Set(current.rows.keys());
+  for (const saved of table.rows) {
+    const sameSource = (row) =>
+      row.candidate.level2.label === saved.level2 &&
+      JSON.stringify(row.candidate.evidence.map((e) => e.indicator)) === JSON.stringify(saved.precedents || []) &&
+      (saved.precedents.length || row.candidate.label === saved.label || row.candidate.generic === saved.generic);
+    const open = [...current.rows.values()].filter((row) => free.has(row.key) && !row.custom && sameSource(row));
+    const match = open.find((row) => row.candidate.label === saved.label) || open[0]; // a renamed row: its source
+    if (match) {
+      free.delete(match.key);
+      match.selected = true;
+      match.value = saved.raw;
+      match.name = saved.label;
+      continue;
+    }
+    const n = Math.max(0, current.slots.findIndex((entry) => entry.slot.level1.label === saved.level1 && (!entry.slot.level2 || entry.slot.level2.label === saved.level2)));
+    const key = `s${n}x${++customCount}`;
+    current.rows.set(key, {
+      key, slot: n, custom: true, selected: true, label: saved.label, value: saved.raw,
+      level1: saved.level1, level2: saved.level2, fixedLevel2: saved.level2, restored: true,
+    });
+  }
 }
 
 // --- export ---
@@ -450,6 +666,7 @@ function tableOf() {
           level2: row.level2 || entry.slot.label,
           label: row.label,
           raw: row.value.trim(),
+          generic: false,
           comparator: null,
           number: null,
           unit: null,
@@ -462,15 +679,24 @@ function tableOf() {
       const t = c.target;
       const edited = row.value.trim() !== row.initial;
       const comparator = t && COMPARATORS.has(t.comparator) ? t.comparator : null;
+      const name = row.name.trim() || c.label;
       rows.push({
         level1: c.level1.label,
         level2: c.level2.label,
-        label: c.label,
+        label: name,
+        generic: Boolean(c.generic),
         raw: row.value.trim(),
         comparator: !edited ? comparator : null,
         number: !edited && t ? t.number : null,
         unit: !edited && t ? t.unit : null,
         precedents: c.evidence.map((e) => e.indicator),
+        sources: c.evidence.map((e) => ({
+          indicator: e.indicator,
+          project: e.project,
+          township: e.township,
+          label: e.label,
+          target: e.target,
+        })),
         adaptation: !edited && t ? t.adaptation : null,
       });
     }
@@ -497,6 +723,7 @@ async function download(button) {
   }
   const buttons = out.querySelectorAll('[data-action="download"]');
   buttons.forEach((b) => (b.disabled = true));
+  await review(); // the findings are on the page before the file is
   render(status, loadingHTML(`正在生成 ${kind.zh} 文件…`));
   try {
     const response = await postJSON(`/api/draft/export?format=${format}`, table, {
@@ -558,9 +785,28 @@ async function run(state) {
     if (controller !== running) return;
     setUp(data, body);
     customCount = 0;
+    if (state.table) applySaved(state.table);
     render(notices, warningsHTML(data.warnings));
     render(out, draftHTML(data, body));
+    if (state.table) {
+      document.getElementById("objective-text").value = state.table.objective || "";
+      for (const row of current.rows.values()) {
+        if (row.custom) {
+          const tbody = out.querySelector(`tbody.slot[data-slot="${row.slot}"]`);
+          tbody.insertAdjacentHTML("beforeend", customRowHTML(row).toString());
+          const tr = tbody.querySelector(`tr[data-key="${row.key}"]`);
+          tr.querySelector(".label-input").value = row.label;
+          tr.querySelector(".value-input").value = row.value;
+        } else {
+          paintRow(row);
+        }
+      }
+      render("#save-state", html`<span class="saved-mark">已保存</span>`);
+    }
+    savedId = state.savedId || null;
+    dirty = false;
     updateCounts();
+    review();
   } catch (err) {
     if (err.name === "AbortError") return;
     current = null;
@@ -575,6 +821,8 @@ async function run(state) {
 }
 
 function go(state) {
+  if (dirty && !window.confirm("当前草稿有未保存的修改，重新起草会丢失这些修改。继续？")) return;
+  dirty = false;
   const url = urlOf(state);
   if (url !== location.pathname + location.search) history.pushState(null, "", url);
   run(state);
@@ -626,6 +874,7 @@ async function addCustom(n) {
   body.insertAdjacentHTML("beforeend", customRowHTML(row).toString());
   body.querySelector(`tr[data-key="${key}"] .label-input`).focus();
   updateCounts();
+  changed();
 }
 
 out.addEventListener("click", (event) => {
@@ -634,11 +883,12 @@ out.addEventListener("click", (event) => {
   if (!button) {
     // A click on a candidate's name (not on a link) selects or removes it, like its checkbox mark.
     const cell = event.target.closest("tr.cand:not(.custom) td.name");
-    if (cell && !event.target.closest("a")) {
+    if (cell && !event.target.closest("a, [contenteditable]")) {
       const row = current.rows.get(cell.parentElement.dataset.key);
       row.selected = !row.selected;
       paintRow(row);
       updateCounts();
+      changed();
     }
     return;
   }
@@ -649,13 +899,19 @@ out.addEventListener("click", (event) => {
     row.selected = !row.selected;
     paintRow(row);
     updateCounts();
+    changed();
     tr.querySelector("td.act button").focus();
   } else if (action === "delete" && row) {
     current.rows.delete(row.key);
     tr.remove();
     updateCounts();
+    changed();
   } else if (action === "revert" && row) {
     setValue(row, row.initial, tr.querySelector(".value-input"));
+  } else if (action === "rename-revert" && row) {
+    setName(row, row.candidate.label, tr.querySelector("td.name .label"));
+  } else if (action === "save") {
+    save();
   } else if (action === "more-precedents") {
     const list = out.querySelector(".precedent-list");
     const open = list.classList.toggle("all");
@@ -667,7 +923,8 @@ out.addEventListener("click", (event) => {
     download(button);
   } else if (action === "use-mine" || action === "use-draft") {
     document.getElementById("objective-text").value =
-      action === "use-mine" ? current.request.objective || "" : current.data.table.objective || "";
+      action === "use-mine" ? current.request.objective || "" : current.data.objective.text || "";
+    changed();
   } else if (button.classList.contains("evidence-toggle")) {
     const open = button.getAttribute("aria-expanded") === "true";
     button.setAttribute("aria-expanded", String(!open));
@@ -688,25 +945,84 @@ out.addEventListener("input", (event) => {
   if (!current) return;
   const tr = event.target.closest("tr.cand");
   const row = tr ? current.rows.get(tr.dataset.key) : null;
-  if (!row) return;
+  if (!row) {
+    if (event.target.id === "objective-text") changed();
+    return;
+  }
   if (event.target.classList.contains("value-input")) setValue(row, event.target.value);
+  else if (event.target.classList.contains("label") && !row.custom) setName(row, event.target.textContent);
   else if (event.target.classList.contains("label-input")) {
     row.label = event.target.value.trim();
     updateCounts();
-  } else if (event.target.classList.contains("level2-input")) row.level2 = event.target.value.trim();
+    changed();
+  } else if (event.target.classList.contains("level2-input")) {
+    row.level2 = event.target.value.trim();
+    changed();
+  }
+});
+
+// An indicator name is one line: Enter ends the edit.
+out.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && event.target.matches("td.name .label[contenteditable]")) {
+    event.preventDefault();
+    event.target.blur();
+  }
+});
+
+window.addEventListener("beforeunload", (event) => {
+  if (!dirty) return;
+  event.preventDefault();
+  event.returnValue = ""; // the browser shows its own "leave the page?" question
+});
+
+document.getElementById("saved-drafts").addEventListener("click", (event) => {
+  const button = event.target.closest('button[data-action="delete-saved"]');
+  if (button) removeSaved(button.dataset.id);
 });
 
 out.addEventListener("change", (event) => {
   if (!current || !event.target.classList.contains("level2-input")) return;
   const tr = event.target.closest("tr.cand");
   const row = tr ? current.rows.get(tr.dataset.key) : null;
-  if (row) row.level2 = event.target.value.trim();
+  if (row) {
+    row.level2 = event.target.value.trim();
+    changed();
+  }
 });
 
+/** The state of a saved draft (/draft?saved=ID): its request in the form, its table to apply. */
+async function savedState(id) {
+  const saved = await getJSON(`/api/drafts/${encodeURIComponent(id)}`);
+  const r = saved.request || {};
+  const text = (v) => (v === null || v === undefined ? "" : String(v));
+  return {
+    name: text(r.name),
+    objective: text(r.objective),
+    amount: text(r.amount),
+    unit: text(r.unit),
+    year: text(r.year),
+    table: saved.table,
+    savedId: saved.id,
+  };
+}
+
+async function open(state) {
+  if (!state.saved) {
+    toForm(state);
+    return run(state);
+  }
+  try {
+    const opened = await savedState(state.saved);
+    toForm(opened);
+    return run(opened);
+  } catch (err) {
+    current = null;
+    render(out, errorHTML(err, "无法打开已保存的草稿"));
+  }
+}
+
 window.addEventListener("popstate", () => {
-  const state = fromURL();
-  toForm(state);
-  run(state);
+  open(fromURL());
 });
 
 async function loadOptions() {
@@ -723,10 +1039,10 @@ async function loadOptions() {
 
 async function start() {
   const state = fromURL();
-  toForm(state);
   optionsLoaded = loadOptions(); // suggestions only: the page works without them
-  await run(state);
-  if (!state.name) fields.name.focus();
+  loadSaved();
+  await open(state);
+  if (!state.name && !state.saved) fields.name.focus();
 }
 
 start();

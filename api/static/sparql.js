@@ -170,6 +170,45 @@ function cutHTML(cut) {
     <p>${text} <small>X-Jixiao-Cut: ${cut}</small></p></div>`;
 }
 
+// --- sorting the table by a column (a click on its header: ascending, then descending) ---
+
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const collator = new Intl.Collator("zh"); // as localeCompare(…, "zh"): Chinese by pinyin
+
+// What a cell sorts by: a number (numeric literals, and text that is a number), else its text as shown.
+function sortKey(term) {
+  if (!term) return null;
+  if (term.type === "literal" || term.type === "typed-literal") {
+    const text = term.value.trim();
+    if (NUMERIC.test(term.datatype || "") || NUMBER_TEXT.test(text)) {
+      const n = Number(text);
+      if (text !== "" && !Number.isNaN(n)) return n;
+    }
+    return term.value;
+  }
+  if (term.type === "uri") return term.value.startsWith(base) ? idOf(term.value, base) : shorten(term.value);
+  return typeof term.value === "string" ? term.value : JSON.stringify(term.value);
+}
+
+// Numbers before text, both in the direction asked; unbound cells always last.
+function compareKeys(a, b, direction) {
+  if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
+  const aNumber = typeof a === "number";
+  if (aNumber !== (typeof b === "number")) return aNumber ? -1 : 1;
+  return direction * (aNumber ? a - b : collator.compare(a, b));
+}
+
+function sortedRows(rows, column, direction) {
+  const keyed = rows.map((binding, i) => ({ binding, i, key: column === null ? i : sortKey(binding[column]) }));
+  keyed.sort((x, y) => compareKeys(x.key, y.key, direction) || x.i - y.i);
+  return keyed;
+}
+
+function headerHTML(label, column) {
+  return html`<th scope="col" class="${column === null ? "n" : ""}" data-column="${column === null ? "" : column}"><button
+    type="button" class="sort" title="点击排序 Sort">${label}</button></th>`;
+}
+
 function showTable(data, meta) {
   const vars = data.head.vars || [];
   const rows = data.results.bindings;
@@ -182,21 +221,34 @@ function showTable(data, meta) {
   }
   render(result, html`${cutHTML(meta.cut)}${status}
     <div class="table-wrap results-table"><table>
-      <thead><tr><th class="n" scope="col">#</th>${vars.map((v) => html`<th scope="col">?${v}</th>`)}</tr></thead>
+      <thead><tr>${headerHTML("#", null)}${vars.map((v) => headerHTML(`?${v}`, v))}</tr></thead>
       <tbody></tbody></table></div>
     <div class="more" hidden><button type="button" data-action="more"></button></div>`);
   const body = result.querySelector("tbody");
   const more = result.querySelector(".more");
   const button = more.querySelector("button");
+  let order = rows.map((binding, i) => ({ binding, i }));
   let shown = 0;
   const draw = () => {
-    const next = rows.slice(shown, shown + CHUNK);
-    body.insertAdjacentHTML("beforeend", html`${next.map((b, i) => rowHTML(vars, b, shown + i + 1))}`.toString());
+    const next = order.slice(shown, shown + CHUNK);
+    body.insertAdjacentHTML("beforeend", html`${next.map((r) => rowHTML(vars, r.binding, r.i + 1))}`.toString());
     shown += next.length;
-    more.hidden = shown >= rows.length;
-    button.textContent = `再显示 ${Math.min(CHUNK, rows.length - shown)} 行（已显示 ${shown} / ${rows.length}）`;
+    more.hidden = shown >= order.length;
+    button.textContent = `再显示 ${Math.min(CHUNK, order.length - shown)} 行（已显示 ${shown} / ${order.length}）`;
   };
   button.addEventListener("click", draw);
+  result.querySelector("thead").addEventListener("click", (event) => {
+    const th = event.target.closest("th[data-column]");
+    if (!th) return;
+    const direction = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+    for (const other of th.parentElement.children) other.removeAttribute("aria-sort");
+    th.setAttribute("aria-sort", direction === 1 ? "ascending" : "descending");
+    order = sortedRows(rows, th.dataset.column || null, direction);
+    const drawn = shown;
+    body.replaceChildren();
+    shown = 0;
+    while (shown < Math.min(drawn, order.length)) draw(); // as many rows as were shown before
+  });
   draw();
 }
 
@@ -298,8 +350,15 @@ async function run({ remember = true } = {}) {
       running = null;
       runButton.disabled = false;
       result.setAttribute("aria-busy", "false");
+      showResult();
     }
   }
+}
+
+// After a query ran, the view goes to its answer (below the editor and, on a phone, the cookbook).
+function showResult() {
+  const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  result.scrollIntoView({ block: "start", behavior: still ? "auto" : "smooth" });
 }
 
 async function downloadCSV() {

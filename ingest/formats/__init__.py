@@ -58,7 +58,7 @@ def read_source(data: bytes, file_name: str, limits: IngestLimits = DEFAULT_LIMI
     if kind is Format.PDF:
         from ingest.formats.pdf import read_pdf
 
-        return read_pdf(data, file_name)
+        return read_pdf(data, file_name, limits.max_pages)
     if kind is Format.XLSX:
         from ingest.formats.xlsx import read_xlsx
 

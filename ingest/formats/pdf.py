@@ -47,11 +47,17 @@ _EOF_WINDOW = 1024
 _MAX_UNDECODED_SHARE = 0.05
 
 
-def read_pdf(data: bytes, file_name: str) -> Source:
-    """Read a PDF's text layer into a Source, or raise IngestError saying why not."""
+def read_pdf(data: bytes, file_name: str, max_pages: int | None = None) -> Source:
+    """Read a PDF's text layer into a Source, or raise IngestError saying why not. A PDF of more
+    than `max_pages` pages is refused before any page is read (JIXIAO_INGEST_MAX_PAGES)."""
     _check_complete(data)
     pdf = _open(data)
     try:
+        if max_pages is not None and len(pdf.pages) > max_pages:
+            raise IngestError(
+                f"a PDF of {len(pdf.pages)} pages (at most {max_pages} are read, JIXIAO_INGEST_MAX_PAGES):"
+                " too large for a target table; split it"
+            )
         return _read(pdf, file_name)
     except IngestError:
         raise

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ingest.readers.runs import looks_run_together, segment
+from ingest.readers.runs import lists_items, looks_run_together, segment
 from ingest.readers.vocabulary import strip_pinyin
 from ingest.source import Format, Source
 
@@ -44,6 +44,7 @@ class Delimiter(StrEnum):
     PIPE_ROWS = "pipe rows"
     PIPE_LINES = "one cell per line with pipes"
     PARAGRAPHS = "one cell per paragraph"
+    LINES = "one cell per line"
     SPACES = "space-separated lines"
     RUN_TOGETHER = "run-together text cut by the vocabulary"
 
@@ -86,13 +87,18 @@ def from_source(source: Source) -> Split:
     return from_text(source.text or "")
 
 
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:第\s*\d{1,4}\s*页\s*[,，/]?\s*(?:共\s*\d{1,4}\s*页)?|[-—–]\s*\d{1,4}\s*[-—–]|"
+    r"共\s*\d{1,4}\s*页\s*[,，/]?\s*第\s*\d{1,4}\s*页)\s*$"
+)
 _INTERNAL_PIPE = re.compile(r"[^|\s][^|\n]*\|[ \t]*[^|\s]")
 
 
 def from_text(text: str) -> Split:
     """Rows of a text, by the delimiter most of its lines use."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    lines = text.split("\n")
+    # A page's number printed between the rows of a table (`第 1 页 共 2 页`, `— 2 —`) is no cell.
+    lines = ["" if _PAGE_NUMBER.match(line) else line for line in text.split("\n")]
     filled = [line for line in lines if line.strip()]
     if not filled:
         return Split([], Delimiter.SPACES)
@@ -109,12 +115,25 @@ def from_text(text: str) -> Split:
         if closed >= 0.6 * len(content):
             return Split(_closed_lines(lines), Delimiter.PIPE_LINES)
         return Split(_pipe_lines(text), Delimiter.PIPE_LINES)
-    if any(looks_run_together(line) for line in filled):
+    if any(looks_run_together(line) or lists_items(line) for line in filled):
         return Split(_run_together(lines), Delimiter.RUN_TOGETHER)
     blank = len(lines) - len(filled)
     if blank >= 0.3 * len(lines) and len(filled) >= 10:
         return Split(_paragraphs(lines), Delimiter.PARAGRAPHS)
+    if _one_cell_per_line(filled):
+        return Split(_paragraphs(lines), Delimiter.LINES)
     return Split(_space_rows(lines), Delimiter.SPACES)
+
+
+def _one_cell_per_line(filled: list[str]) -> bool:
+    """A table saved one cell per line, without blank lines: nearly every line is one cell (no
+    space inside it), so a line break separates cells, not rows, as paragraphs do."""
+    if len(filled) < 12:
+        return False
+    parts = [len(split_spaces(line.strip())) for line in filled]
+    single = sum(1 for n in parts if n == 1)
+    rows = sum(1 for n in parts if n >= 4)  # a line of four cells or more is a table row
+    return single >= 0.6 * len(filled) and rows <= 0.1 * len(filled)
 
 
 # A document site splits a long text into numbered chunks ("2、…") wherever a page ended, even
@@ -275,10 +294,28 @@ def split_spaces(line: str) -> list[str]:
     return cells
 
 
+# A value that spaces cut apart: a sign alone (`≥ 95%`, `≥ %` in an unfilled template), or a
+# percent sign after its number (`95 %`).
+_LONE_SIGN = re.compile(r"^(?:[≥≤<>=≧≦﹦＝＞＜]|>=|<=)$")
+_SIGN_OPERAND = re.compile(r"^(?:\d|[%‰*＊]|[Xx×]{2})")
+
+
+def _join_value_parts(parts: list[str]) -> list[str]:
+    out: list[str] = []
+    for part in parts:
+        signed = bool(out) and bool(_LONE_SIGN.match(out[-1])) and bool(_SIGN_OPERAND.match(part))
+        percent = bool(out) and part in ("%", "‰") and bool(re.search(r"\d$", out[-1]))
+        if signed or percent:
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    return out
+
+
 def _space_rows(lines: list[str]) -> list[Row]:
     rows: list[Row] = []
     for number, line in enumerate(lines, start=1):
-        cells = [_cell(part, number) for part in split_spaces(line)]
+        cells = [_cell(part, number) for part in _join_value_parts(split_spaces(line))]
         cells = [c for c in cells if c.text]
         if cells:
             rows.append(cells)

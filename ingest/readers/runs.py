@@ -52,6 +52,7 @@ _NOTE = re.compile(r"注[:：](?=\d)")
 _NUMBERING = re.compile(r"指标[1-9][:]?")
 _GRADES = re.compile(r"优良中差")
 _EXPLANATION = re.compile(r"反映")
+_NEGATED = re.compile(r"(?:不发生|未发生)(?=[\u3400-\u9fff]{2})")
 _STANDARDS = re.compile(r"计划标准|历史标准|行业标准|其他标准")
 _REACHED = re.compile(r"未?达成预期指标|达到预期指标|基本达到|基本完成")
 _DONE = re.compile(r"按期完成|按时完成|全部完成")
@@ -63,7 +64,8 @@ _UNITS = sorted(
     处 项 次 场 批次 件 套
     台 辆 所 家 个工作日 工作日 天 日 小时 分钟 个月 月 年 公里 千米 米 平方米 亩 吨 万册 册 万页 页 万条
     条 张 本 份
-    具 株 棵 只 箱 盏 根 栋 名 篇 期 课时 学时 起 批"""),
+    具 株 棵 只 箱 盏 根 栋 名 篇 期 课时 学时 起 批
+    公斤 千克 立方米 公顷 千瓦时 千瓦 延米 周 学期"""),
     key=len,
     reverse=True,
 )
@@ -72,7 +74,8 @@ UNITS = tuple(_UNITS)  # longest first
 _SUFFIX = r"(?:以上|以下|以内|之内|内|左右)"
 _DATE = r"20\d{2}年(?:\d{1,2}月)?(?:\d{1,2}日)?(?:底|末)?(?:前|之前)?"
 _PER = rf"(?:/[{_CJK}]{{1,3}})*"
-_VALUE = re.compile(rf"(?:{_CMP})?(?:{_DATE}|{_NUM}{_UNIT}?{_PER}{_SUFFIX}?)")
+# A unit may carry its 万 / 亿 (`26.5万亩`, `3亿元`).
+_VALUE = re.compile(rf"(?:{_CMP})?(?:{_DATE}|{_NUM}(?:[万亿]?{_UNIT})?{_PER}{_SUFFIX}?)")
 _QUALIFIERS = {"缩短", "提高", "提升", "增长", "增加", "下降", "降低", "减少", "达到", "超过"}
 # An OCR slip for ≥ right after a number (a weight): `10工100元`.
 _OCR_SIGN = re.compile(r"(?<=\d)工(?=\d)")
@@ -117,9 +120,23 @@ def looks_run_together(text: str) -> bool:
     return len(_TREE_WORDS.findall(norm)) >= 3 or len(_LEVEL_WORDS.findall(norm)) >= 3
 
 
+# A 公示 page lists a level's indicators in a sentence: `1.数量指标：完成加装电梯数量≥40台；…`.
+_LEVEL_ALTERNATIVES = "|".join(
+    re.escape(w) for w in sorted(LEVEL1_NAMES | LEVEL2_NAMES, key=len, reverse=True) if len(w) >= 4
+)
+_LISTED = re.compile(
+    rf"^\s*(?:[(（]?[一二三四五六七八九十\d]{{1,2}}[)）.、．]\s*)?(?:{_LEVEL_ALTERNATIVES})[:：]\s*\S"
+)
+
+
+def lists_items(text: str) -> bool:
+    """A line that opens with a level name and a colon, its indicators listed after it."""
+    return bool(_LISTED.match(_simplified(text)))
+
+
 def segment(text: str) -> list[str]:
     """Cells of a run-together text, as written (layout spaces between CJK characters dropped)."""
-    text = re.sub(rf"(?<=[{_CJK}（）()])\s+(?=[{_CJK}（）()])", "", text.strip())
+    text, spaced = _drop_layout_spaces(text.strip())
     norm = _simplified(text)
     outside = _outside_brackets(norm)
     cuts: set[int] = {0, len(text)}
@@ -127,8 +144,14 @@ def segment(text: str) -> list[str]:
     labelled: list[tuple[int, int]] = []
     for match in _LABELS.finditer(norm):
         if outside[match.start()]:
-            cuts.update((match.start(), match.end()))
-            labelled.append((match.start(), match.end()))
+            start = match.start()
+            # `…维护项目 主管部门`: a space the text had inside a longer form label (项目主管部门)
+            # is where the cell ended, when a form label starts after it.
+            inner = [p for p in spaced if start < p < match.end() and norm[p : match.end()] in _FORM_LABELS]
+            if inner and match.group() in _FORM_LABELS:
+                start = inner[0]
+            cuts.update((start, match.end()))
+            labelled.append((start, match.end()))
     for match in _GRADES.finditer(norm):
         cuts.update(range(match.start(), match.end() + 1))
     for match in _NUMBERING.finditer(norm):
@@ -142,6 +165,9 @@ def segment(text: str) -> list[str]:
             cuts.update((match.start(), match.end()))  # a 评价标准确定依据 cell: 按…评价
     for match in _NOTE.finditer(norm):
         cuts.add(match.start())
+    for match in _NEGATED.finditer(norm):
+        if outside[match.start()] and match.start() > 0 and re.match(rf"[{_CJK}]", norm[match.start() - 1]):
+            cuts.add(match.start())  # 返贫致贫情况不发生规模性返贫: a word target after the name
     for match in _EXPLANATION.finditer(norm):
         if outside[match.start()] and match.start() > 0:
             cuts.add(match.start())
@@ -163,11 +189,28 @@ def segment(text: str) -> list[str]:
             continue
         pieces.extend(_values(text, norm, start, end, end in sentence_ends))
     cleaned = [p.strip().strip(":：,，;；、。…").strip() for p in pieces]
-    # List numbering left alone between labels (`一、` before 产出指标) is no cell.
-    return [p for p in cleaned if p and not re.fullmatch(r"[。.…]+|[一二三四五六七八九十]", p)]
+    # List numbering left alone before a label (`一、` `（一）` `1.` before 产出指标) is no cell.
+    numbering = r"[。.…]+|[一二三四五六七八九十]|[(（][一二三四五六七八九十\d]{1,2}[)）]|\d{1,2}[.．]"
+    return [p for p in cleaned if p and not re.fullmatch(numbering, p)]
 
 
 _UNITS_CHARS = {u[-1] for u in _UNITS}
+_LAYOUT_SPACE = re.compile(rf"(?<=[{_CJK}（）()])\s+(?=[{_CJK}（）()])")
+
+
+def _drop_layout_spaces(text: str) -> tuple[str, list[int]]:
+    """The text without spaces between CJK characters, and where in it they were."""
+    out: list[str] = []
+    spaced: list[int] = []
+    position = 0
+    length = 0
+    for match in _LAYOUT_SPACE.finditer(text):
+        out.append(text[position : match.start()])
+        length += match.start() - position
+        spaced.append(length)
+        position = match.end()
+    out.append(text[position:])
+    return "".join(out), spaced
 
 
 def _after_value(norm: str, at: int, cuts: set[int]) -> bool:
@@ -193,8 +236,8 @@ _DOUBLED = re.compile(
 _SENTENCE_END = re.compile(r"[;；。](?=[\u3400-\u9fff★(]|$)")
 # Qualitative targets closing a listed item: `羊粪还田利用率提高。`.
 _TRAILING_WORD = re.compile(
-    r"(?<=\S{4})(明显提高|逐步提升|持续发挥|明显改善|明显减少|明显下降|有效改善|提高|提升|改善|健全|完善|有效|良好"
-    r"|减少|降低|建立|增强|规范|稳定)[;；。]?$"
+    r"(?<=\S{4})((?:逐步|持续|不断|明显|显著|有效|进一步|稳步|基本)?"
+    r"(?:提高|提升|改善|健全|完善|有效|良好|减少|降低|下降|建立|增强|规范|稳定|发挥))[;；。]?$"
 )
 
 
@@ -212,7 +255,18 @@ def _values(text: str, norm: str, start: int, end: int, sentence: bool = False) 
         sign_start = char in "≥≤><=≧≦" or norm.startswith(("不低于", "不少于", "不高于", "不超过"), i)
         after_number = i >= 2 and norm[i - 1] in ".," and norm[i - 2].isdigit()  # 1,286 / 0.45
         digit_start = char.isdigit() and (i == start or not norm[i - 1].isdigit()) and not after_number
-        ocr = char == "工" and i > start and norm[i - 1].isdigit() and i + 1 < end and norm[i + 1].isdigit()
+        # An OCR 工 for ≥ or ≤ opens a value after a number or right after another value
+        # (`10工100元`, `≤48小时工5小时`).
+        ocr = (
+            char == "工"
+            and i > start
+            and (
+                norm[i - 1].isdigit()
+                or (norm[i - 1] in _UNITS_CHARS and _VALUE_BEFORE.search(norm, start, i))
+            )
+            and i + 1 < end
+            and norm[i + 1].isdigit()
+        )
         if sign_start or digit_start or ocr:
             match = _VALUE.match(norm, i + 1 if ocr else i, end)
             running = (
@@ -233,8 +287,9 @@ def _values(text: str, norm: str, start: int, end: int, sentence: bool = False) 
                 i = match.end()  # a number inside a name (`2024年11月30日前站点…`): read past it
                 continue
             if match and (signed or _stands_alone(norm, match.end(), end)):
-                if i - 2 >= position and norm[i - 2 : i] in _QUALIFIERS and "%" in match.group():
-                    i -= 2  # 缩短50%以上: the word says which way the number goes
+                qualifier = i - 2 >= position and norm[i - 2 : i] in _QUALIFIERS
+                if qualifier and "%" in match.group() and not signed:
+                    i -= 2  # 缩短50%以上: the word says which way the number goes (a sign says it)
                 if position < i:
                     out += _name_piece(text, norm, position, i)
                 out.append(text[i : match.end()])
@@ -244,6 +299,9 @@ def _values(text: str, norm: str, start: int, end: int, sentence: bool = False) 
     if position < end:
         out += _name_piece(text, norm, position, end)
     return out
+
+
+_VALUE_BEFORE = re.compile(r"\d(?:[%‰]|[\u3400-\u9fff]{1,3})$")
 
 
 def _name_piece(text: str, norm: str, start: int, end: int) -> list[str]:

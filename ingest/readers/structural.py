@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 
 from ingest import categories
 from ingest.decode import IngestError
-from ingest.readers.cells import Cell, Split, from_source
+from ingest.readers.cells import Cell, Delimiter, Split, from_source
 from ingest.readers.columns import compose_target, direction_of
 from ingest.readers.common import tidy, unwrap
 from ingest.readers.tree import Chunker, Record, Streamed, TreeHeader, header_at, is_sign, is_value_like
@@ -137,9 +137,12 @@ class _Reader:
         self.split = split
         self.doc = Document(layout=StructuralReader.name)
         self.stream: list[Streamed] = []
-        for row in split.rows:
-            for n, cell in enumerate(row):
-                self.stream.append(Streamed(cell, n == 0))
+        for row in _join_stacked_header(split.rows):
+            n = 0
+            for whole in row:
+                for cell in _inline_fields(whole):
+                    self.stream.append(Streamed(cell, n == 0))
+                    n += 1
         self.stream = _merge_split_labels(self.stream)
         self.projects: list[_Project] = []
         self.project = _Project(line=1)
@@ -148,6 +151,7 @@ class _Reader:
         self.self_evaluation = False
         self.found: dict[str, int] = {}
         self.pending_name: str | None = None
+        self.form_since_tree = False  # a form field or a heading since the last tree header
 
     # -- the stream ------------------------------------------------------------------------
 
@@ -171,10 +175,25 @@ class _Reader:
             if started is not None:
                 if chunker is not None:
                     self._flush(chunker, header)
+                previous, above = header, chunker
                 header, i = started
                 self._count("tree header")
-                if self.project.has_content() and not _block_label(stream, started_at):
+                # The same header again with nothing of a form between (a page break of a PDF
+                # or a printed sheet): the table goes on, in the same project and block.
+                repeated = (
+                    previous is not None
+                    and previous.cols == header.cols
+                    and not self.form_since_tree
+                    and self.project.has_content()
+                )
+                if self.project.has_content() and not _block_label(stream, started_at) and not repeated:
                     self._new_project(item.cell.line)
+                if repeated:
+                    self.doc.inferred.append(
+                        f"{self.source.where(item.cell.line)}: the tree header repeated (a page break); "
+                        "the rows below go on the same table"
+                    )
+                self.form_since_tree = False
                 if self.project.name is None and self.pending_name:
                     self.project.name = self.pending_name
                     self.doc.inferred.append(
@@ -183,15 +202,21 @@ class _Reader:
                     )
                 self.pending_name = None
                 chunker = Chunker(header)
+                chunker.wrapped_names = self.split.delimiter is Delimiter.SPACES
+                if repeated and above is not None:
+                    chunker.level1, chunker.level2, chunker.top = above.level1, above.level2, above.top
                 continue
             field_ = form_field(k)
             if field_ is not None and not (chunker is not None and header is not None and header.pre):
-                taken = self._form_field(field_, i)
-                if taken:
+                at = self._field_value_at(i)
+                if at is not None:
                     if chunker is not None:
+                        # The tree above ends before the field: its last row is its project's,
+                        # not the one a 项目名称 starts.
                         self._flush(chunker, header)
                         chunker = None
-                    i = taken
+                    self._set_field(field_, stream[at].cell, item.cell)
+                    i = at + 1
                     continue
             if chunker is not None and header is not None:
                 if ends_tree(k) or (item.cell.prose and k):
@@ -255,15 +280,15 @@ class _Reader:
         )
         if named:
             self.pending_name = named
+            self.form_since_tree = True
         if self.doc.title is None and k and len(k) <= 80 and "绩效" in k:
             self.doc.title = tidy(cell.text)
 
     def _count(self, what: str) -> None:
         self.found[what] = self.found.get(what, 0) + 1
 
-    def _form_field(self, field_: Field, i: int) -> int | None:
-        """Take the value after a form label; the index after it, or None when there is none."""
-        label = self.stream[i].cell
+    def _field_value_at(self, i: int) -> int | None:
+        """Where the value of the form label at stream[i] is; None when it has none."""
         for j in range(i + 1, min(i + 4, len(self.stream))):
             cell = self.stream[j].cell
             k = key(cell.text)
@@ -273,11 +298,11 @@ class _Reader:
                 return None
             if _FORM_CHROME.search(k):
                 return None  # 主管部门 | 审核意见 (盖章): a review box, not the department
-            self._set_field(field_, cell, label)
-            return j + 1
+            return j
         return None
 
     def _set_field(self, field_: Field, cell: Cell, label: Cell) -> None:
+        self.form_since_tree = True
         text = tidy(cell.text)
         project = self.project
         self._count(f"form field {field_.value}")
@@ -353,7 +378,7 @@ class _Reader:
     def _flush(self, chunker: Chunker, header: TreeHeader | None, at_end: bool = False) -> None:
         last = chunker.record
         self._drop_lone(chunker, at_end)
-        chunker.close()
+        chunker.finish()
         self._drain(chunker, header)
         if at_end and self.project.indicators:
             cut = last is not None and not last.is_empty() and not self._has_value(last, chunker)
@@ -382,6 +407,7 @@ class _Reader:
             )
             return
         indicator, notes = built
+        notes = record.inferred + notes
         self.project.indicators.append(indicator)
         if header.self_evaluation:
             self.project.self_evaluation = True
@@ -494,6 +520,115 @@ def _block_label(stream: list[Streamed], at: int) -> bool:
         if item.cell.text:
             return bool(_BLOCK.match(key(item.cell.text)))
     return False
+
+
+def _stacked_header(upper: list[Cell], lower: list[Cell]) -> list[Cell] | None:
+    """A header row wrapped onto a second row cell by cell (`一级 | 二级 | 三级 | 年度` over
+    `指标 | 指标 | 指标 | 指标值`, or `年度 | 全年` over `指标值 | 实际值`): the one header row they
+    spell, column by column; None when the two rows are not that."""
+    if len(upper) != len(lower) or len(upper) < 3:
+        return None
+    first = next((key(c.text) for c in upper if key(c.text)), "")
+    if header_col(first, []) not in (Col.LEAD, Col.LEVEL1, Col.LEVEL2):
+        return None
+    joined: list[Cell] = []
+    completed = 0
+    for top, bottom in zip(upper, lower, strict=True):
+        kb = key(bottom.text)
+        if not kb:
+            joined.append(top)
+            continue
+        if level_of(kb) or is_value_like(bottom.text):
+            return None
+        text = f"{top.text}{bottom.text}"
+        if header_col(key(text), [Col.LEVEL1]) is None:
+            return None
+        if header_col(key(top.text), [Col.LEVEL1]) is None or key(top.text) in ("一级", "二级", "三级"):
+            completed += 1
+        joined.append(Cell(text, top.line))
+    filled = sum(1 for c in lower if key(c.text))
+    return joined if filled >= 2 and completed >= 2 else None
+
+
+def _spanned_header(upper: list[Cell], lower: list[Cell]) -> list[Cell] | None:
+    """A header over two rows of a drawn table: the labels spanning both rows come again on the
+    second (a grid repeats a rowspan's text), and one label of the first row spans the columns
+    the second row names (`偏差原因分析及改进措施` over `原因分析 | 改进措施`, `区域目标值` over the
+    townships). The one header row they make; None when the rows are not that."""
+    prefix = 0
+    while (
+        prefix < min(len(upper), len(lower))
+        and key(upper[prefix].text)
+        and key(upper[prefix].text) == key(lower[prefix].text)
+    ):
+        prefix += 1
+    if prefix < 2 or header_col(key(upper[0].text), []) not in (Col.LEAD, Col.LEVEL1, Col.LEVEL2):
+        return None
+    spans = [c for c in upper[prefix:] if key(c.text)]
+    extras = [c for c in lower[prefix:] if key(c.text)]
+    if len(spans) != 1 or len(extras) < 2:
+        return None
+    span = spans[0]
+    if any(level_of(key(c.text)) or is_value_like(c.text) for c in extras):
+        return None
+    if header_col(key(span.text), [Col.LEVEL1]) is Col.AREA:
+        return [*lower[:prefix], span, *extras]  # the area names stay the columns' labels
+    if header_col(key(span.text), [Col.LEVEL1]) is None:
+        return None
+    # Sub-labels the vocabulary knows stay; the others are columns of the spanning label.
+    labels = [
+        c if header_col(key(c.text), [Col.LEVEL1]) is not None else Cell(span.text, c.line) for c in extras
+    ]
+    return [*lower[:prefix], *labels]
+
+
+def _column_numbers(row: list[Cell]) -> bool:
+    """A row of column numbers under a header (`1 | 2 | 3 | 4 | 5`), as budget forms print."""
+    texts = [key(c.text) for c in row if key(c.text)]
+    return len(texts) >= 3 and texts == [str(n) for n in range(1, len(texts) + 1)]
+
+
+def _join_stacked_header(rows: list[list[Cell]]) -> list[list[Cell]]:
+    out: list[list[Cell]] = []
+    i = 0
+    while i < len(rows):
+        if _column_numbers(rows[i]):
+            i += 1
+            continue
+        joined = None
+        if i + 1 < len(rows):
+            joined = _stacked_header(rows[i], rows[i + 1]) or _spanned_header(rows[i], rows[i + 1])
+        out.append(joined or rows[i])
+        i += 2 if joined else 1
+    return out
+
+
+_JOINED_LEVELS = re.compile(r"^\s*(\S{2,12}?指标|\S{2,6})\s*[-－—–/／·]\s*(\S{2,16})\s*$")
+_INLINE_LABEL = re.compile(r"^\s*([^\s:：]{2,12})\s*[:：]\s*(\S.*)$")
+_NEXT_LABEL = re.compile(r"\s+(?=[^\s:：]{2,12}\s*[:：]\s*\S)")
+
+
+def _inline_fields(cell: Cell) -> list[Cell]:
+    """`资金名称：困难群众救助补助资金    主管部门：枫溪县民政局`: form labels written with their
+    values in one cell (a line of a form typed as text) become label and value cells, as a
+    drawn form has them. Only a known form label opens such a cell."""
+    joined = _JOINED_LEVELS.match(cell.text)
+    if joined and Level.ONE in level_of(key(joined.group(1))) and Level.TWO in level_of(key(joined.group(2))):
+        # 产出指标-数量指标: one 指标类别 cell holding both levels.
+        return [Cell(joined.group(1), cell.line), Cell(joined.group(2), cell.line)]
+    match = _INLINE_LABEL.match(cell.text)
+    if match is None or form_field(key(match.group(1))) is None or (cell.prose and len(cell.text) > 80):
+        return [cell]
+    out: list[Cell] = []
+    for part in _NEXT_LABEL.split(cell.text.strip()):
+        found = _INLINE_LABEL.match(part)
+        if found is None or form_field(key(found.group(1))) is None:
+            if not out:
+                return [cell]
+            out[-1] = Cell(f"{out[-1].text} {part}", cell.line)  # a colon inside the value
+            continue
+        out += [Cell(found.group(1), cell.line), Cell(found.group(2).strip(), cell.line)]
+    return out
 
 
 def _ahead(stream: list[Streamed], i: int, count: int = 3) -> list[str]:

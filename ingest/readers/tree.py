@@ -54,6 +54,7 @@ class TreeHeader:
     labels: list[str]  # each column's label as written ("" where none)
     line: int
     pre: list[str] = field(default_factory=list)  # flat exports: the project columns' labels
+    serial: bool = False  # a 序号 column before the levels: each row opens with its number
 
     @property
     def post(self) -> list[Col]:
@@ -126,6 +127,14 @@ def _labels_resume(stream: list[Streamed], j: int) -> bool:
 def header_at(stream: list[Streamed], i: int) -> tuple[TreeHeader, int] | None:
     """The tree header starting at stream[i], and the index after it; None if none starts there."""
     first = key(stream[i].cell.text)
+    serial = False
+    if first in _SERIAL_LABELS and i + 1 < len(stream) and not stream[i + 1].row_start:
+        # 序号 | 一级指标 | …: the rows' numbers are no cells of the tree.
+        nxt = header_col(key(stream[i + 1].cell.text), [])
+        if nxt in (Col.LEVEL1, Col.LEVEL2):
+            serial = True
+            i += 1
+            first = key(stream[i].cell.text)
     start_col = header_col(first, [])
     pre: list[str] = []
     j = i
@@ -142,7 +151,7 @@ def header_at(stream: list[Streamed], i: int) -> tuple[TreeHeader, int] | None:
         if not any(form_field(key(label)) is Field.NAME for label in pre):
             return None
         start_col = header_col(key(stream[j].cell.text), [])
-    if start_col not in (Col.LEAD, Col.LEVEL1, Col.LEVEL2):
+    if start_col not in (Col.LEAD, Col.LEVEL1, Col.LEVEL2, Col.NAME):
         return None
     pairs: list[tuple[Col, str]] = []
     seen: list[Col] = []
@@ -171,6 +180,14 @@ def header_at(stream: list[Streamed], i: int) -> tuple[TreeHeader, int] | None:
         j += 1
     cols = set(seen)
     leveled = Col.LEVEL1 in cols or Col.LEVEL2 in cols
+    if not leveled and _indicator_list(stream, i, j, seen):
+        # 绩效指标 | 指标值 alone on a row: a list of indicators with no levels written; their
+        # names tell the levels (build_indicator). The lead label is the name column here.
+        pairs = [(Col.NAME, t) if c is Col.LEAD else (c, t) for c, t in pairs]
+        header = TreeHeader([c for c, _ in pairs], [t for _, t in pairs], stream[i].cell.line, pre)
+        return header, j
+    if start_col is Col.NAME:
+        return None
     if not (leveled or (Col.LEAD in cols and Col.NAME in cols)):
         return None
     if not cols & {Col.NAME, Col.VALUE, Col.GRADE, Col.AREA, Col.UNIT}:
@@ -195,8 +212,23 @@ def header_at(stream: list[Streamed], i: int) -> tuple[TreeHeader, int] | None:
     if len(areas) > 1 and header_col(key(areas[0][1]), []) is Col.AREA:
         pairs.remove(areas[0])  # 区域目标值 spans the area columns named after it
     pairs = _normalise(pairs)
-    header = TreeHeader([c for c, _ in pairs], [t for _, t in pairs], stream[i].cell.line, pre)
+    header = TreeHeader([c for c, _ in pairs], [t for _, t in pairs], stream[i].cell.line, pre, serial)
     return header, j
+
+
+_SERIAL_LABELS = {"序号", "编号", "序"}
+
+
+def _indicator_list(stream: list[Streamed], i: int, j: int, seen: list[Col]) -> bool:
+    """Whether stream[i:j] is a header row of only a name and a value column (and columns after
+    the value): `绩效指标 | 指标值`, `指标名称 | 目标值 | 备注`, the whole row and nothing else."""
+    if len(seen) < 2 or seen[0] not in (Col.LEAD, Col.NAME) or seen[1] is not Col.VALUE:
+        return False
+    if Col.NAME in seen[1:] or Col.LEAD in seen[1:]:
+        return False
+    if not stream[i].row_start or any(s.row_start for s in stream[i + 1 : j]):
+        return False  # the labels are one row of their own
+    return j >= len(stream) or stream[j].row_start
 
 
 _CJK_CHARS = "\u3400-\u9fff"
@@ -221,6 +253,13 @@ _NATURE_WORDS = {
     "是/否",
 }
 _NUMBER = re.compile(r"^[-+]?\d+(?:\.\d+)?%?$")
+# The words a qualitative target is made of.
+_WORD_TARGET = re.compile(
+    r"^(?:逐步|持续|不断|明显|显著|有效|进一步|稳步|基本|全面|按时|按期)?"
+    r"(?:提高|提升|改善|健全|完善|有效|良好|减少|降低|下降|建立|增强|规范|稳定|达标|合格|完成|落实|是|否|无|优|良)$"
+)
+# A number with the word that says its direction: 缩短30%以上, 提高5个百分点.
+_DIRECTED = re.compile(r"^(?:缩短|提高|提升|增长|增加|下降|降低|减少)\d")
 
 
 def sign_text(text: str) -> str:
@@ -271,7 +310,16 @@ def fits(col: Col, text: str) -> bool:
 
 _TREE_LABELS = {Col.LEVEL1, Col.LEVEL2, Col.NAME, Col.VALUE}
 # Columns a cell may skip when it does not fit them (their own cell was empty and dropped).
-_SKIPPABLE = {Col.NATURE, Col.VALUE_TYPE, Col.UNIT, Col.WEIGHT, Col.SCORE, Col.DIRECTION, Col.PRIOR}
+_SKIPPABLE = {
+    Col.NATURE,
+    Col.VALUE_TYPE,
+    Col.UNIT,
+    Col.WEIGHT,
+    Col.SCORE,
+    Col.DIRECTION,
+    Col.PRIOR,
+    Col.OTHER,
+}
 _FREE_TEXT = {Col.REASON, Col.EXPLANATION, Col.DESCRIPTION, Col.REMARK}
 
 
@@ -341,6 +389,8 @@ class Chunker:
         self.top: str | None = None
         self.record: Record | None = None
         self.done: list[Record] = []
+        self.waiting: list[Record] = []
+        self.wrapped_names = False  # text split at spaces: a name may come out as two cells
 
     # -- records ---------------------------------------------------------------------------
 
@@ -358,7 +408,33 @@ class Chunker:
             # A flat export's row without levels (the department's total row) is no indicator.
             return
         record.level1, record.level2, record.top = self.level1, self.level2, self.top
+        if not (self.level1 or self.level2) and self.header.has_levels:
+            self.waiting.append(record)  # no level written yet: the first label may come below
+            return
+        self._release(record)
         self.done.append(record)
+
+    def _release(self, labelled: Record | None) -> None:
+        """Rows that opened the tree before any level label: a merged label printed on a middle
+        row of its block (a PDF centres it) is theirs when it is the tree's first block, the
+        数量指标 of 产出指标; else they keep no levels (their names may still tell them)."""
+        if not self.waiting:
+            return
+        category = resolve(labelled.level1, labelled.level2) if labelled is not None else None
+        if labelled is not None and category is not None and category.level2 == "quantity":
+            for record in self.waiting:
+                record.level1, record.level2 = labelled.level1, labelled.level2
+                record.inferred.append(
+                    f"levels {labelled.level2 or labelled.level1} taken from the label below "
+                    "(a merged cell's label on a middle row)"
+                )
+        self.done += self.waiting
+        self.waiting = []
+
+    def finish(self) -> None:
+        """Close the last record and release rows still waiting for a label."""
+        self.close()
+        self._release(None)
 
     # -- levels ----------------------------------------------------------------------------
 
@@ -367,7 +443,9 @@ class Chunker:
         # the 二级 above still holds.
         concept = level1_concept(text)
         restated = self.level1 and level1_concept(self.level1) == concept
-        above = resolve("", self.level2) if self.level2 and not self.level1 else None
+        # A 二级 above that belongs under this 一级 (社会效益指标 then, a row below, 效益指标) opened
+        # the block before the label was written: it still holds.
+        above = resolve("", self.level2) if self.level2 else None
         if not restated and not (above is not None and above.level1 == concept):
             self.level2 = ""
         self.level1 = text
@@ -461,6 +539,8 @@ class Chunker:
             return  # else a level cell merged away
         if level_of(k) and self._take_level(record, cell.text, ahead):
             return
+        if self.header.serial and record.is_empty() and not record.has_level1 and re.fullmatch(r"\d{1,3}", k):
+            return  # the row's number in the 序号 column
         nxt_text = ahead[0] if ahead else ""
         if is_weak_level2(k) and not record.has_level2 and nxt_text and not is_value_like(nxt_text):
             self._set_level2(record, cell.text)  # 服务对象满意度 | 社区居民满意度 | ≥90%
@@ -480,8 +560,24 @@ class Chunker:
             # with a value and no name.
             self._post_cell(record, cell, ahead)
             return
+        if (
+            record.has_level2
+            and Col.NAME not in self.header.cols
+            and Col.LEVEL1 in self.header.cols
+            and self.post
+            and self.post[0] is Col.VALUE
+        ):
+            # 一级 | 二级 | 指标值 with no 三级 column: the cell right after the levels is the value
+            # (a number or a word: 提高).
+            self._post_cell(record, cell, ahead)
+            return
         two_level = Col.LEVEL2 not in self.header.cols and Col.NAME in self.header.cols
         named = bool(ahead) and is_value_like(ahead[0]) and not is_value_like(cell.text)
+        filled_ahead = sum(1 for text in ahead if text.strip())
+        if two_level and not named and len(ahead) < 3 and 1 + filled_ahead > len(self.post):
+            # More cells left in the row than columns after 指标名称: this one is the name
+            # (指标类别 held both levels: 效益指标-生态效益指标 | 林地综合利用率 | 提高).
+            named = not is_value_like(cell.text)
         if two_level and record.has_level2 and not named:
             # Two-level tables: the 指标名称 column holds the 二级, there is no 三级 name.
             self._post_cell(record, cell, ahead)
@@ -544,9 +640,15 @@ class Chunker:
             return
         k = key(text)
         col = post[record.next_col] if record.next_col < len(post) else None
+        if level_of(k) and "指标" not in k and self._continues_name(record, cell, ahead):
+            return  # `村民办事 满意度 ≥90%`: the name's last word, not a level
         if level_of(k) and col is not Col.LEVEL2 and not (col in _FREE_TEXT and len(k) > 12):
             self.close()
             self.feed(Streamed(cell, False), ahead)
+            return
+        if self._continues_name(record, cell, ahead):
+            return
+        if self._split_reason(record, cell, ahead):
             return
         if (
             self._split_glued(record, cell, ahead)
@@ -573,6 +675,41 @@ class Chunker:
         fresh = self._open(cell.line)
         fresh.source.append(text)
         self._lead_cell(fresh, cell, ahead)
+
+    def _continues_name(self, record: Record, cell: Cell, ahead: list[str]) -> bool:
+        """`提升改造村级 综合服务设施 12个`: in text split at spaces, a name wrapped inside its cell
+        comes out as two cells. A second word cell right after the name, where the row's value
+        (a shape: a sign, number or date) comes next, is the rest of the name."""
+        if not self.wrapped_names or record.name is None or record.cells or record.next_col:
+            return False
+        if not self.post or self.post[0] not in (Col.VALUE, Col.NATURE, Col.UNIT):
+            return False
+        text = cell.text
+        if is_value_like(text) or fits(Col.NATURE, text) or len(key(text)) > 16:
+            return False
+        if _WORD_TARGET.match(key(text)):
+            return False  # a word target (健全, 明显提高) before the weight
+        nxt = ahead[0] if ahead else ""
+        bare = bool(_NUMBER.match(key(nxt))) and any(c in (Col.WEIGHT, Col.SCORE) for c in self.post)
+        if not (is_value_like(nxt) or _DIRECTED.match(key(nxt))) or bare:
+            return False  # a bare number after it may be a weight: the cell was the value
+        record.name = Cell(f"{record.name.text}{text}", record.name.line)
+        return True
+
+    def _split_reason(self, record: Record, cell: Cell, ahead: list[str]) -> bool:
+        """`108报修高峰期响应延迟…` under `分值 | 得分 | 偏差原因`: the weight and score ran into the
+        reason that follows them (run-together self-evaluations); the numbers go to their columns."""
+        post, j = self.post, record.next_col
+        if j >= len(post) or post[j] not in (Col.WEIGHT, Col.SCORE):
+            return False
+        if not any(c in _FREE_TEXT for c in post[j + 1 :]):
+            return False
+        match = re.match(rf"^(\d+(?:\.\d+)?)([{_CJK_CHARS}].{{3,}})$", cell.text.strip())
+        if match is None:
+            return False
+        self._post_cell(record, Cell(match.group(1), cell.line), ahead)
+        self._post_cell(record, Cell(match.group(2), cell.line), ahead)
+        return True
 
     def _split_glued(self, record: Record, cell: Cell, ahead: list[str]) -> bool:
         """A weight or score glued to the next cell (`5%` = 5 | %, `101200人` = 10 | 1200人): the
@@ -658,8 +795,12 @@ class Chunker:
         return any(c in (Col.VALUE, Col.GRADE, Col.AREA, Col.NATURE) and fits(c, text) for c in later)
 
     def _is_next_name(self, col: Col, j: int, text: str, ahead: list[str]) -> bool:
-        """In a stream, a trailing free-text cell followed by a value is the next row's name."""
+        """In a stream, a trailing free-text cell followed by a value is the next row's name; so
+        is a word in an actual column followed by a target (a sign, or a number with its unit:
+        `惠及住户 | ≥480户`), where an actual word is followed by its weight or score (a bare number)."""
+        nxt = ahead[0] if ahead else ""
+        if col is Col.ACTUAL and nxt and not is_value_like(text) and is_value_like(nxt):
+            return not _NUMBER.match(key(nxt).rstrip("分").replace(",", ""))
         if col not in _FREE_TEXT or any(c not in _FREE_TEXT for c in self.post[j + 1 :]):
             return False
-        nxt = ahead[0] if ahead else ""
         return bool(nxt) and is_value_like(nxt) and not is_value_like(text)

@@ -30,7 +30,9 @@ def _words(text: str) -> list[str]:
 # Mirror sites annotate characters with pinyin: 區(qū), 標(biāo). A tone mark is required so that
 # a real bracketed note such as (km) or (件) is never taken for pinyin.
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
-PINYIN = re.compile(rf"[(（][a-zü{_TONED}]*[{_TONED}][a-zü{_TONED}]*[)）]|[(（][a-zü{_TONED}]{{1,6}}$")
+# A word of several syllables is spaced: 新建(xīn jiàn).
+_SYLLABLES = rf"(?:[a-zü{_TONED}]+ )*[a-zü{_TONED}]*[{_TONED}][a-zü{_TONED}]*(?: [a-zü{_TONED}]+)*"
+PINYIN = re.compile(rf"[(（]{_SYLLABLES}[)）]|[(（][a-zü{_TONED}]{{1,6}}$")
 # Layout noise inside labels: whitespace of any kind, OCR '?' fillers in vertical labels, the
 # required-field stars of templates.
 _NOISE = re.compile(r"[\s?？*＊□■☑√]")
@@ -95,7 +97,11 @@ LEVEL2_NAMES = frozenset(
 )
 TOP_NAMES = frozenset({"实施效果指标"})
 # 二级 names that are also common indicator names: a level only when a name follows them.
-WEAK_LEVEL2_NAMES = frozenset(_words("服务对象满意度 社会公众满意度 服务对象满意度值"))
+# The bare words (数量 | 质量 | 时效 …, under 一级 产出 | 效益 | 满意度) are 二级 names in templates that
+# drop 指标 everywhere; alone they are too common to be a level anywhere else.
+WEAK_LEVEL2_NAMES = frozenset(
+    _words("服务对象满意度 社会公众满意度 服务对象满意度值 数量 质量 时效 进度 成本")
+)
 # Level-1 names that, said of a row, can only be level 1.
 _ONLY_LEVEL1 = LEVEL1_NAMES - LEVEL2_NAMES
 
@@ -192,10 +198,11 @@ class Col(StrEnum):
     DIRECTION = "direction"
     GRADE = "grade"  # 优 / 良 / 中 / 差
     AREA = "area"  # one value column per area
+    OTHER = "other"  # a column the ontology has no place for (完成率): it holds its cells' place
 
 
 _HEADER_LABELS: dict[str, Col] = {
-    **dict.fromkeys(_words("一级指标 一级 绩效指标分类 指标类型 一级指标名称"), Col.LEVEL1),
+    **dict.fromkeys(_words("一级指标 一级 绩效指标分类 指标类型 一级指标名称 指标类别"), Col.LEVEL1),
     **dict.fromkeys(_words("二级指标 二级 二级指标名称 二级指标(年度)"), Col.LEVEL2),
     **dict.fromkeys(_words("三级指标 三级 指标名称 三级指标名称 绩效指标名称 三级指标(年度)"), Col.NAME),
     **dict.fromkeys(
@@ -280,6 +287,7 @@ _HEADER_WORDS: list[tuple[re.Pattern[str], Col]] = [
     (re.compile(r"(?:解释|说明)$"), Col.EXPLANATION),
     (re.compile(r"描述$"), Col.DESCRIPTION),
     (re.compile(r"备注$|依据$"), Col.REMARK),
+    (re.compile(r"完成率$|完成比例$|完成进度$|偏差率$|偏差度$"), Col.OTHER),
 ]
 
 
@@ -307,7 +315,7 @@ _FORM_LABELS: dict[str, Field] = {
     **dict.fromkeys(
         _words("""实施单位 项目实施单位 项目单位 预算单位 单位名称 部门(单位)名称 填报单位 下达地方或单位
         实施单位(盖章)
-        预算部门"""),
+        预算部门 部门名称 单位(部门)名称 申报单位 项目申报单位 预算单位名称"""),
         Field.UNIT,
     ),
     **dict.fromkeys(
@@ -316,7 +324,7 @@ _FORM_LABELS: dict[str, Field] = {
     ),
     **dict.fromkeys(
         _words("""年度资金总额 资金总额 项目金额 项目预算金额 下达中央预算内投资 年度本级预算金额 当年年度预算
-        区级支出预算总量 预算数 项目资金总额"""),
+        区级支出预算总量 预算数 项目资金总额 年度预算总额 年度预算金额 预算总额 部门预算总额 年度预算数"""),
         Field.AMOUNT,
     ),
     **dict.fromkeys(
@@ -375,5 +383,14 @@ def heading_name(cell_key: str) -> str | None:
     return match.group(1)
 
 
+# A section heading of the text around the table (`四、其他需要说明的事项`, `二、某某项目`); a
+# numbered level name (`二、效益指标`) is the tree's own.
+_SECTION = re.compile(r"^[一二三四五六七八九十]{1,3}、\S")
+# A numbered heading naming the next project: `(二)南屿乡村内道路硬化项目`.
+_PROJECT_HEADING = re.compile(r"^[(][一二三四五六七八九十\d]{1,3}[)]\S{2,40}项目$")
+
+
 def ends_tree(cell_key: str) -> bool:
+    if (_SECTION.match(cell_key) or _PROJECT_HEADING.match(cell_key)) and not level_of(cell_key):
+        return True
     return bool(_TREE_END.match(cell_key) or _CHROME.search(cell_key) or _NEXT_FORM.search(cell_key))

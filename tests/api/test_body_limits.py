@@ -28,7 +28,11 @@ def limited(sample_data: Path, tmp_path: Path) -> Iterator[TestClient]:
 
 def assert_413(response: httpx.Response, limit: int) -> None:
     assert response.status_code == 413, response.text[:300]
-    assert response.json() == {"error": response.json()["error"], "status": 413}
+    assert response.json() == {
+        "error": response.json()["error"],
+        "error_zh": "请求内容超过大小限制",
+        "status": 413,
+    }
     assert f"larger than {limit:,} bytes" in response.json()["error"]
 
 

@@ -24,11 +24,15 @@ from tests.api.conftest import LiveServer
 pytestmark = needs_chromium
 
 NAME = "村干部任职补贴"
+# The drafter's township. Issue 20: a draft is drawn from precedents only when the match judgement
+# finds a close one; 宝丰镇's own 村干部任职补贴 has none in 浩门镇 (the standard frame then starts
+# the draft, tests/api/test_browser_draft_match.py), so these tests draft it from 浩门镇.
+OWN = "浩门镇"
 EXPORT = "/api/draft/export"
-HEADER = [
+HEADER = [  # issue 20: 预算数 with its unit, 权重 and 指标方向性
     "单位名称",
     "项目名称",
-    "预算数",
+    "预算数（万元）",
     "年度目标",
     "一级指标",
     "二级指标",
@@ -36,6 +40,8 @@ HEADER = [
     "指标性质",
     "指标值",
     "度量单位",
+    "权重",
+    "指标方向性",
 ]
 
 
@@ -44,7 +50,7 @@ def export_route_exists(server: LiveServer) -> bool:
         return EXPORT in json.load(response)["paths"]
 
 
-def draft(page: Page, name: str = NAME, amount: str = "150", unit: str = "宝丰镇") -> None:
+def draft(page: Page, name: str = NAME, amount: str = "150", unit: str = OWN) -> None:
     """Fill the form and press 起草; wait for the proposed table."""
     page.get_by_label("项目名称").fill(name)
     page.get_by_label("预算数").fill(amount)
@@ -101,17 +107,17 @@ def test_draft_enter_see_remove_edit(visit: Opener) -> None:
 
     draft(page)
     query = query_of(page)
-    assert query["name"] == [NAME] and query["amount"] == ["150"] and query["unit"] == ["宝丰镇"]
+    assert query["name"] == [NAME] and query["amount"] == ["150"] and query["unit"] == [OWN]
     expect(page).to_have_title(f"{NAME} - 起草 · jixiao 绩效")
 
-    # 前例: ranked projects of other townships (not 宝丰镇), linked, with the words they share.
+    # 前例: ranked projects of other townships (not the drafter's), linked, with the words they share.
     precedents = page.locator("#precedents .precedent")
     expect(precedents.first).to_be_visible()
     assert precedents.count() >= 3
     expect(precedents.first.locator(".rank")).to_have_text("1")
     expect(precedents.first.locator('a.name[href^="/project?id="]')).not_to_be_empty()
     metas = precedents.locator(".meta").all_inner_texts()
-    assert metas and not any("宝丰" in meta for meta in metas), metas
+    assert metas and not any(OWN[:2] in meta for meta in metas), metas
     assert page.locator("#precedents .chip.word").count() >= 1
 
     # The draft objective: editable, labelled as a draft, its sources linked.

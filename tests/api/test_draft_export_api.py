@@ -6,14 +6,14 @@ import io
 from typing import Any
 from urllib.parse import unquote
 
-import openpyxl  # type: ignore[import-untyped]
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 from rdflib import RDF, Graph
 
+from jixiao.drafting.export import FORM_SHEET, HEADER
 from ontology.namespace import JX
 from ontology.shacl import validate
-from search.draft_export import FORM_SHEET, HEADER
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -48,7 +48,7 @@ def test_xlsx_of_the_proposed_table(client: TestClient, proposed: dict[str, Any]
     form = openpyxl.load_workbook(io.BytesIO(response.content))[FORM_SHEET]
     lines = list(form.iter_rows(values_only=True))
     assert lines[0] == HEADER
-    assert lines[1][:3] == ("宝丰镇", "村干部任职补贴", 1_500_000)  # 预算数 in 元
+    assert lines[1][:3] == ("宝丰镇", "村干部任职补贴", 150)  # 预算数 in 万元, as the header says
     assert [line[6] for line in lines[1:]] == [row["label"] for row in proposed["rows"]]
 
 
@@ -69,8 +69,8 @@ def test_an_edited_table_is_exported_as_edited(client: TestClient, proposed: dic
     lines = list(openpyxl.load_workbook(io.BytesIO(response.content))[FORM_SHEET].iter_rows(values_only=True))
     assert len(lines) == 4
     first = edited["rows"][0]
-    assert lines[1][4:] == (first["level1"], first["level2"], first["label"], "≥", 12, "人")
-    assert lines[3][4:] == ("满意度指标", "服务对象满意度指标", "村民满意度", "≥", 90, "%")
+    assert lines[1][4:] == (first["level1"], first["level2"], first["label"], "≥", 12, "人", None, "正向")
+    assert lines[3][4:] == ("满意度指标", "服务对象满意度指标", "村民满意度", "≥", 90, "%", None, "正向")
 
 
 def test_turtle_of_the_proposed_table(client: TestClient, proposed: dict[str, Any]) -> None:

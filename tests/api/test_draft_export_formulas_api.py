@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from search.draft_export import FORM_SHEET
+from jixiao.drafting.export import FORM_SHEET
 from tests.search.test_draft_export_formulas import PAYLOADS, formulas, texts
 
 

@@ -111,6 +111,7 @@ def test_project_by_full_iri_and_unknown(client: TestClient) -> None:
     missing = client.get("/api/projects/project/000/2023/nothing")
     assert missing.status_code == 404 and missing.json() == {
         "error": "no project project/000/2023/nothing",
+        "error_zh": "没有这个项目",
         "status": 404,
     }
 
@@ -195,17 +196,20 @@ def test_cors_allows_browser_clients(client: TestClient) -> None:
 
 
 def test_draft_proposes_a_traceable_table(client: TestClient) -> None:
+    # Issue 20: only a close precedent drafts the table (else the standard frame does, see
+    # test_draft_match_api.py); 浩门镇's draft has 宝丰镇's own 村干部任职补贴 as one.
     body = {
         "name": "村干部任职补贴",
         "objective": "保障村干部报酬按时足额发放",
         "amount": 150,
-        "unit": "宝丰镇",
+        "unit": "浩门镇",
     }
     response = client.post("/api/draft", json=body)
     assert response.status_code == 200
     found = response.json()
+    assert found["match"] == "close"
     assert found["precedents"] and all(
-        p["township"]["label"] != "平罗县宝丰镇人民政府" for p in found["precedents"]
+        p["township"]["label"] != "门源县浩门镇政府" for p in found["precedents"]
     )
     assert all(p["iri"] == BASE + p["id"] for p in found["precedents"])
     assert found["coverage"]["required"] == 6 and found["objective"]["draft"] is True

@@ -25,7 +25,7 @@ SOURCE = "https://w3id.org/jixiao/id/source/"
 
 
 def _graphs(data: Path) -> list[str]:
-    store = open_store(Settings(data_dir=data))
+    store = open_store(Settings(data=data))
     try:
         return sorted(str(d.graph) for d in store.documents())
     finally:

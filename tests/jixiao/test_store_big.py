@@ -71,9 +71,7 @@ def _ingest(source: Path, folder: Path, store: EmbeddedStore, name: str = "doc.t
     return minter.source_document(name)
 
 
-def test_a_big_document_is_stored_whole(
-    small_limits: None, store: EmbeddedStore, tmp_path: Path
-) -> None:
+def test_a_big_document_is_stored_whole(small_limits: None, store: EmbeddedStore, tmp_path: Path) -> None:
     graph = _ingest(FORM_LINES, tmp_path / "in", store)
     assert _triples(store, graph) == _expected(FORM_LINES, tmp_path, "doc.txt")
     assert [str(d.graph) for d in store.documents()] == [str(graph)]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from search.draft import (
+from jixiao.drafting.draft import (
     GENERIC_WORDS,
+    REQUIRED,
     Draft,
     Drafter,
     DraftRequest,
@@ -86,8 +87,11 @@ def test_a_required_category_no_precedent_has_is_reported_missing(service: Searc
 def test_an_empty_store_of_precedents_says_so(service: SearchService) -> None:
     every = frozenset(e.iri for e in service.index.rows if e.kind == Kind.PROJECT)
     nothing = Drafter(service).draft(DraftRequest("村干部任职补贴", exclude=every))
-    assert not nothing.precedents and not nothing.candidates()
-    assert nothing.to_json()["coverage"]["filled"] == 0
+    # Issue 20: with no precedent the draft starts from the standard frame, every candidate generic.
+    assert not nothing.precedents and nothing.candidates()
+    assert all(c.generic and not c.evidence for c in nothing.candidates())
+    found = nothing.to_json()
+    assert set(found["generic_categories"]) == {slot.label for slot in REQUIRED}  # none by a precedent
     assert any("nothing to draft from" in w for w in nothing.warnings)
 
 
@@ -120,7 +124,7 @@ def _entry(amount: float | None) -> Entry:
 def test_adapt(
     target: TargetValue, precedent_amount: float | None, new_amount: float | None, raw: str, adapted: bool
 ) -> None:
-    from search.draft import Suggestion
+    from jixiao.drafting.draft import Suggestion
 
     start = Suggestion(target.comparator, target.number, target.unit, target.raw)
     result = _adapt(start, target, _entry(precedent_amount), DraftRequest("新项目", amount=new_amount))

@@ -17,8 +17,8 @@ import openpyxl  # type: ignore[import-untyped]
 import pytest
 from lxml import etree
 
-from search.draft import DraftTable, TableRow
-from search.draft_export import FORM_SHEET, HEADER, PRECEDENT_SHEET, draft_xlsx
+from jixiao.drafting.draft import DraftTable, TableRow
+from jixiao.drafting.export import FORM_SHEET, HEADER, PRECEDENT_SHEET, draft_xlsx
 from tests.jixiao.conftest import jixiao
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"

@@ -462,3 +462,313 @@ def test_no_cut_or_shuffle_crashes(seed: int) -> None:
         text = "\n".join(lines)
     with contextlib.suppress(IngestError):
         StructuralReader().read(Source.from_text(text))
+
+
+# -- shapes met on held-out cases of our own (x26 onward) -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # one cell per line, no blank lines: a line is a cell, so `≥25个` stays the value and a
+        # section heading after the table is no indicator
+        (
+            "\n".join(
+                [
+                    "部门名称",
+                    "某局",
+                    "年度预算总额（万元）",
+                    "100",
+                    "一级指标",
+                    "二级指标",
+                    "三级指标",
+                    "指标值",
+                    "产出指标",
+                    "数量指标",
+                    "检查单位",
+                    "≥25个",
+                    "质量指标",
+                    "办结率",
+                    "不低于90%",
+                    "满意度指标",
+                    "服务对象满意度指标",
+                    "满意度",
+                    "≥90%",
+                    "四、其他说明",
+                    "无",
+                ]
+            ),
+            [
+                ("产出指标", "数量指标", "检查单位", "≥25个"),
+                ("产出指标", "质量指标", "办结率", "不低于90%"),
+                ("满意度指标", "服务对象满意度指标", "满意度", "≥90%"),
+            ],
+        ),
+        # a header wrapped onto a second row; a 一级 label on the middle row of its block keeps
+        # the 二级 of the row above it
+        (
+            "项目名称 甲项目\n一级 二级 三级 年度\n指标 指标 指标 指标值\n数量指标 改造管网长度 ≥18公里\n"
+            "产出指标 新建水表 2400只\n社会效益指标 供水保证率 ≥98%\n效益指标 管网漏损率 ≤12%\n",
+            [
+                ("产出指标", "数量指标", "改造管网长度", "≥18公里"),
+                ("产出指标", "数量指标", "新建水表", "2400只"),
+                ("效益指标", "社会效益指标", "供水保证率", "≥98%"),
+                ("效益指标", "社会效益指标", "管网漏损率", "≤12%"),
+            ],
+        ),
+        # rows above the first label take it when it is the tree's first block (数量指标) ...
+        (
+            "项目名称 | 甲项目 |\n| 一级指标 | 二级指标 | 三级指标 | 指标值 |\n| | | 新建隔离带 | ≥35公里 |\n"
+            "| | 数量指标 | 新建储备库 | 2座 |\n| 产出指标 | | 巡护天数 | ≥180天 |\n",
+            [
+                ("产出指标", "数量指标", "新建隔离带", "≥35公里"),
+                ("产出指标", "数量指标", "新建储备库", "2座"),
+                ("产出指标", "数量指标", "巡护天数", "≥180天"),
+            ],
+        ),
+        # ... and not when it is a later block: their own block's label was lost
+        (
+            "项目名称 | 甲项目 |\n| 一级指标 | 二级指标 | 三级指标 | 指标值 |\n| | | 新建隔离带 | ≥35公里 |\n"
+            "| 产出指标 | 时效指标 | 完成时间 | 2025年10月底前 |\n",
+            [("", "", "新建隔离带", "≥35公里"), ("产出指标", "时效指标", "完成时间", "2025年10月底前")],
+        ),
+        # spaces between a sign and its number or an unfilled template's unit
+        (
+            "项目名称 甲项目\n一级指标 二级指标 三级指标 指标值\n产出指标 数量指标 管网长度 ≥ 9.6公里\n"
+            "质量指标 通畅率 ≥ 95 %\n满意度指标 服务对象满意度指标 满意度 ≥ %\n",
+            [
+                ("产出指标", "数量指标", "管网长度", "≥ 9.6公里"),
+                ("产出指标", "质量指标", "通畅率", "≥ 95 %"),
+                ("满意度指标", "服务对象满意度指标", "满意度", "≥ %"),
+            ],
+        ),
+        # a 序号 column: the row numbers are no indicators
+        (
+            "项目名称\t甲项目\n序号\t一级指标\t二级指标\t三级指标\t指标值\n"
+            "1\t产出指标\t数量指标\t新增绿地\t≥4.5公顷\n"
+            "2\t\t\t种植乔木\t≥2600株\n",
+            [
+                ("产出指标", "数量指标", "新增绿地", "≥4.5公顷"),
+                ("产出指标", "数量指标", "种植乔木", "≥2600株"),
+            ],
+        ),
+        # a name wrapped in its cell comes out of a PDF's text layer with a space inside
+        (
+            "项目名称 甲项目\n一级指标 二级指标 三级指标 指标值\n"
+            "产出指标 数量指标 提升改造村级 综合服务设施 12个\n"
+            "可持续影响指标 管护机制 健全\n",
+            [
+                ("产出指标", "数量指标", "提升改造村级综合服务设施", "12个"),
+                ("效益指标", "可持续影响指标", "管护机制", "健全"),
+            ],
+        ),
+        # 一级 | 二级 | 指标值 with no 三级 column: the cell after the levels is the value, a word too
+        (
+            "项目名称 | 甲项目 |\n| 一级指标 | 二级指标 | 指标值 | 指标说明 |\n"
+            "| 产出指标 | 数量指标 | 4.2万份 | 完成更新 |\n"
+            "| 效益指标 | 社会效益指标 | 提高 | 健康意识提高 |\n",
+            [("产出指标", "数量指标", "", "4.2万份"), ("效益指标", "社会效益指标", "", "提高")],
+        ),
+        # a 公示 page listing a level's indicators in a sentence under numbered headings
+        (
+            "项目名称：甲项目。\n（一）产出指标\n1.数量指标：完成加装电梯数量≥40台；惠及住户≥480户。\n"
+            "（二）效益指标\n"
+            "1.可持续影响指标：运维管理机制逐步健全。\n四、其他需要说明的事项\n无。\n",
+            [
+                ("产出指标", "数量指标", "完成加装电梯数量", "≥40台"),
+                ("产出指标", "数量指标", "惠及住户", "≥480户"),
+                ("效益指标", "可持续影响指标", "运维管理机制", "逐步健全"),
+            ],
+        ),
+    ],
+)
+def test_held_out_shapes(text: str, expected: list[tuple[str, str, str, str]]) -> None:
+    assert tree(read(text)) == expected
+
+
+def test_one_cell_per_line_is_its_own_delimiter() -> None:
+    lines = ["一级指标", "二级指标", "三级指标", "指标值", "产出指标", "数量指标", "甲", "≥25个"] * 2
+    assert from_text("\n".join(lines)).delimiter is Delimiter.LINES
+    assert from_text(
+        "项目名称 甲\n一级指标 二级指标 三级指标 指标值\n产出指标 数量指标 甲 1个\n"
+    ).delimiter is (Delimiter.SPACES)
+
+
+def test_inline_form_labels_name_the_project_not_the_title() -> None:
+    doc = read(
+        "某县2025年某资金绩效目标及评价标准\n资金名称：困难群众救助补助资金    主管部门：某县民政局\n"
+        "一级指标\t二级指标\t三级指标\t指标值\n产出指标\t数量指标\t救助人数\t≥4200人\n"
+    )
+    [project] = doc.projects
+    assert project.name == "困难群众救助补助资金"
+    assert project.department == "某县民政局" or project.unit.name == "某县民政局"
+
+
+def test_a_column_without_a_place_keeps_the_columns_after_it() -> None:
+    doc = read(
+        "项目名称\t甲项目\n一级指标\t二级指标\t三级指标\t年度指标值\t实际完成值\t完成率\t分值\t得分\t未完成原因\n"
+        "产出指标\t数量指标\t更新管道\t≥12公里\t12.4公里\t103%\t15\t14\t\n"
+    )
+    indicator = only(doc)
+    assert indicator.target.raw == "≥12公里"
+    assert indicator.assessment is not None and indicator.assessment.actual is not None
+    assert indicator.assessment.actual.raw == "12.4公里"
+    assert (indicator.assessment.weight, indicator.assessment.score) == (Decimal(15), Decimal(14))
+
+
+def test_run_together_self_evaluation_rules() -> None:
+    """工 after a value is an OCR sign opening the actual; a weight and score glued to the reason
+    go to their columns; a sign says the direction, so 增长 before `≥5%` stays in the name; a
+    space before a form label ends the project name (`…项目 主管部门`)."""
+    doc = read(
+        "项目名称甲体育设施维护项目 主管部门乙局 一级指标二级指标三级指标年度指标值实际完成值分值得分"
+        "偏差原因分析及改进措施产出指标数量指标维护场地数量≥60处62处1010时效指标维修响应时间≤48小时"
+        "工5小时108报修高峰期响应延迟效益指标社会效益指标参与人次同比增长≥5%6.2%1515\n"
+    )
+    [project] = doc.projects
+    assert project.name == "甲体育设施维护项目"
+    got = [
+        (i.name, i.target.raw, a.actual.raw if a.actual else None, a.weight, a.score, a.reason)
+        for i in project.indicators
+        if (a := i.assessment) is not None
+    ]
+    assert got == [
+        ("维护场地数量", "≥60处", "62处", Decimal(10), Decimal(10), None),
+        ("维修响应时间", "≤48小时", "工5小时", Decimal(10), Decimal(8), "报修高峰期响应延迟"),
+        ("参与人次同比增长", "≥5%", "6.2%", Decimal(15), Decimal(15), None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "cells"),
+    [
+        ("粮食播种面积≥26.5万亩统防统治面积≥8万亩", ["粮食播种面积", "≥26.5万亩", "统防统治面积", "≥8万亩"]),
+        (
+            "脱贫人口返贫致贫情况不发生规模性返贫产出指标",
+            ["脱贫人口返贫致贫情况", "不发生规模性返贫", "产出指标"],
+        ),
+    ],
+)
+def test_segment_units_with_wan_and_negated_targets(text: str, cells: list[str]) -> None:
+    assert segment(text) == cells
+
+
+def test_spaced_pinyin_of_several_syllables_is_removed() -> None:
+    assert key("新建(xīn jiàn)農村污水處理站") == "新建农村污水处理站"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a row of column numbers under the header is no indicator
+        (
+            "项目名称\t甲项目\n一级指标\t二级指标\t三级指标\t指标值\t备注\n1\t2\t3\t4\t5\n"
+            "产出指标\t数量指标\t新增泊位\t≥420个\t\n",
+            [("产出指标", "数量指标", "新增泊位", "≥420个")],
+        ),
+        # one 指标类别 cell holding both levels
+        (
+            "项目名称\t甲项目\n指标类别\t指标名称\t指标值\n产出指标-数量指标\t种植面积\t≥1500亩\n"
+            "效益指标-生态效益指标\t林地综合利用率\t提高\n",
+            [
+                ("产出指标", "数量指标", "种植面积", "≥1500亩"),
+                ("效益指标", "生态效益指标", "林地综合利用率", "提高"),
+            ],
+        ),
+    ],
+)
+def test_more_held_out_shapes(text: str, expected: list[tuple[str, str, str, str]]) -> None:
+    assert tree(read(text)) == expected
+
+
+def test_a_project_name_closes_the_tree_above_it() -> None:
+    """Two projects in one table: the last row of the first stays the first's."""
+    block = (
+        "项目名称\t{0}\n一级指标\t二级指标\t三级指标\t指标值\n"
+        "产出指标\t数量指标\t{0}甲\t1个\n满意度指标\t{0}乙\t≥90%\n"
+    )
+    doc = read(block.format("一") + block.format("二"))
+    assert [(p.name, [i.name for i in p.indicators]) for p in doc.projects] == [
+        ("一", ["一甲", "一乙"]),
+        ("二", ["二甲", "二乙"]),
+    ]
+
+
+def test_bare_level_words_of_templates_without_指标() -> None:
+    doc = read(
+        "项目名称 | 甲项目 |\n| 一级指标 | 二级指标 | 三级指标 | 指标值（数值） |\n"
+        "| 产出 | 数量 | 新增托位数 | ≥300个 |\n"
+        "| | 质量 | 备案率 | 100% |\n| 满意度 | 服务对象满意度 | 家长满意度 | ≥90% |\n"
+    )
+    assert [resolve(i.level1, i.level2) for i in doc.projects[0].indicators] == [
+        Category("output", "quantity"),
+        Category("output", "quality"),
+        Category("satisfaction", "serviceSatisfaction"),
+    ]
+
+
+def test_an_indicator_list_without_levels_is_read_with_none() -> None:
+    """`绩效指标 | 指标值` alone on a row: indicators with no level written, so none is stored."""
+    doc = read("资金名称\t甲资金\n绩效指标\t指标值\n保障运转村数量\t86个\n村民满意度\t≥90%\n")
+    assert tree(doc) == [("", "", "保障运转村数量", "86个"), ("", "", "村民满意度", "≥90%")]
+
+
+def test_two_labels_inside_a_row_are_no_list_header() -> None:
+    with pytest.raises(IngestError):
+        read("说明 绩效指标 指标值 见附件\n补贴 100人\n")
+
+
+def test_a_header_repeated_at_a_page_break_continues_the_table() -> None:
+    doc = read(
+        "项目名称 甲项目\n一级指标 二级指标 三级指标 指标值\n产出指标 数量指标 维修渠道 ≥12公里\n"
+        "第 1 页 共 2 页\n一级指标 二级指标 三级指标 指标值\n维修山塘 4座\n"
+        "满意度指标 服务对象满意度指标 农户满意度 ≥90%\n— 2 —\n"
+    )
+    assert [p.name for p in doc.projects] == ["甲项目"]
+    assert tree(doc) == [
+        ("产出指标", "数量指标", "维修渠道", "≥12公里"),
+        ("产出指标", "数量指标", "维修山塘", "4座"),
+        ("满意度指标", "服务对象满意度指标", "农户满意度", "≥90%"),
+    ]
+    assert any("page break" in note for note in doc.inferred)
+
+
+def test_a_header_after_a_new_project_name_starts_a_project() -> None:
+    block = "项目名称 {0}\n一级指标 二级指标 三级指标 指标值\n产出指标 数量指标 {0}甲 1个\n"
+    doc = read(block.format("一") + block.format("二"))
+    assert [p.name for p in doc.projects] == ["一", "二"]
+
+
+def test_one_cell_per_line_with_spaces_inside_some_cells() -> None:
+    cells = ["项目名称", "甲项目", "一级指标", "二级指标", "三级指标", "指标值", "产出指标", "数量指标",
+             "改造 户厕 数量", "≥ 25 个", "质量指标", "验收 合格率", "100 %", "时效指标", "完成时间",
+             "2025年 12月底前", "满意度指标", "服务对象满意度指标", "群众满意度", "≥90%"]  # fmt: skip
+    split = from_text("\n".join(cells))
+    assert split.delimiter is Delimiter.LINES
+    assert tree(read("\n".join(cells))) == [
+        ("产出指标", "数量指标", "改造户厕数量", "≥ 25 个"),
+        ("产出指标", "质量指标", "验收合格率", "100 %"),
+        ("产出指标", "时效指标", "完成时间", "2025年 12月底前"),
+        ("满意度指标", "服务对象满意度指标", "群众满意度", "≥90%"),
+    ]
+
+
+def test_a_header_over_two_rows_of_a_drawn_table() -> None:
+    """A grid repeats a rowspan's label on the second header row; the label spanning the columns
+    the second row names gives them their place (a reason) or stays theirs (the areas)."""
+    labels = "一级指标\t二级指标\t三级指标\t年度指标值\t实际完成值\t分值\t得分"
+    doc = read(
+        f"项目名称\t甲项目\n{labels}\t偏差原因分析及改进措施\n{labels}\t原因分析\t改进措施\n"
+        "产出指标\t时效指标\t响应时间\t≤48小时\t52小时\t10\t8\t雨季集中报修\t增加班组\n"
+    )
+    indicator = only(doc)
+    assert indicator.target.raw == "≤48小时"
+    assert indicator.assessment is not None and indicator.assessment.reason == "雨季集中报修"
+    areas = "一级指标\t二级指标\t三级指标\t计量单位"
+    doc = read(
+        f"资金名称\t甲资金\n{areas}\t区域目标值\n{areas}\t鹿鸣镇\t南屿乡\n产出指标\t数量指标\t改造户厕\t户\t320\t180\n"
+    )
+    assert [(a.area, a.target.raw) for a in only(doc).area_targets] == [
+        ("鹿鸣镇", "320户"),
+        ("南屿乡", "180户"),
+    ]

@@ -1,11 +1,17 @@
 """Drafting a new target table from precedents (起草绩效目标).
 
 Given a new project's name (and objective, amount, unit), find the most similar existing projects
-in other townships (the precedents), and propose a full indicator tree from what they set: for
-every category a review requires, ranked candidate indicators, each with a suggested target and
-its evidence. Nothing is invented: every candidate is an indicator some precedent filed, every
-suggested value is one a precedent used (or, for a total-cost target, that value scaled to the new
-amount, with the arithmetic shown). A required category no precedent covers is reported empty.
+in other townships (the precedents), judge each close, related or none (search/match.py), and
+propose a full indicator tree: for every category a review requires, ranked candidate indicators,
+each with a suggested target and its evidence.
+
+With a close precedent the candidates are what the close and related precedents filed; without
+one the draft starts from the standard frame (GENERIC_FRAME: the required categories with the
+common indicators every table carries, marked generic), related precedents' indicators after them,
+unrelated ones never. Nothing else is invented: every other candidate is an indicator some
+precedent filed, every suggested value one a precedent used, or that value adapted with the change
+shown (a total cost scaled to the new amount; years moved to the draft's year). The drafter's own
+objective is kept; a suggested one is offered beside it.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from search.entries import Entry, Kind, Ref, TargetValue
+from search.match import DraftCalibration, Match, PrecedentEvidence, overall, shipped_draft_calibration
 from search.service import Filters, QueryError, SearchService
 from search.texts import category_refs
 from search.tokenize import STOPWORDS
@@ -88,6 +95,12 @@ class Precedent:
     rank: int
     shared_words: list[str]
     objectives: list[tuple[str, float]]  # the project's objectives that matched, with cosine
+    # close / related / none: the drafting judgement (search/match.py DraftCalibration) over the
+    # evidence below, or search's own judgement of the project (or its objective) without one;
+    # None when nothing is calibrated
+    match: Match | None = None
+    evidence: PrecedentEvidence | None = None
+    probability: float | None = None  # of being close, by the drafting calibration
 
     def to_json(self) -> dict[str, Any]:
         p = self.project
@@ -96,6 +109,8 @@ class Precedent:
             "label": p.label,
             "score": round(self.score, 6),
             "rank": self.rank,
+            "match": self.match.value if self.match else None,
+            "probability": None if self.probability is None else round(self.probability, 4),
             "township": _ref(p.township),
             "unit": _ref(p.unit),
             "year": p.year,
@@ -125,6 +140,7 @@ class Suggestion:
     raw: str  # the value as a precedent wrote it, or the adapted value
     adaptation: str | None = None  # how it was changed, in words, when it was
     warning: str | None = None  # why it needs checking (a money value above the budget)
+    shifted_from: str | None = None  # the value before its years were moved to the draft's year
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -134,6 +150,7 @@ class Suggestion:
             "raw": self.raw,
             "adaptation": self.adaptation,
             "warning": self.warning,
+            "shifted_from": self.shifted_from,
         }
 
 
@@ -146,6 +163,12 @@ class Candidate:
     evidence: list[Evidence]
     suggestion: Suggestion | None
     values: list[tuple[str, int]]  # each distinct value the precedents set, with how often
+    generic: bool = False  # from the standard frame (GENERIC_FRAME), not from a precedent
+    match: Match | None = None  # the best judgement among the precedents that filed it
+
+    @property
+    def has_value(self) -> bool:
+        return self.suggestion is not None and bool(self.suggestion.raw.strip())
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -153,6 +176,8 @@ class Candidate:
             "level1": _ref(self.level1),
             "level2": _ref(self.level2),
             "score": round(self.score, 6),
+            "generic": self.generic,
+            "match": self.match.value if self.match else None,
             "precedents": len({e.precedent for e in self.evidence}),
             "target": self.suggestion.to_json() if self.suggestion else None,
             "values": [{"raw": raw, "count": count} for raw, count in self.values],
@@ -173,7 +198,18 @@ class SlotProposal:
     def missing(self) -> bool:
         return not self.candidates
 
+    @property
+    def generic_only(self) -> bool:
+        """No precedent filed one: only the standard frame's generic indicators stand in."""
+        return bool(self.candidates) and all(c.generic for c in self.candidates)
+
     def to_json(self) -> dict[str, Any]:
+        if self.missing:
+            note: str | None = "前例中没有此类指标，请自行补充 / no precedent has one: add it yourself"
+        elif self.generic_only:
+            note = "前例中没有此类指标：列出的是通用指标，请按本项目修改 / none in precedents: generic ones"
+        else:
+            note = None
         return {
             "level1": _ref(self.level1),
             "level2": _ref(self.level2),
@@ -181,9 +217,8 @@ class SlotProposal:
             "required": self.required,
             "requirement": self.requirement,
             "missing": self.missing,
-            "note": "前例中没有此类指标，请自行补充 / no precedent has one: add it yourself"
-            if self.missing
-            else None,
+            "generic_only": self.generic_only,
+            "note": note,
             "candidates": [c.to_json() for c in self.candidates],
         }
 
@@ -196,6 +231,8 @@ class Draft:
     objective: str | None  # a suggested 年度总体目标, a draft
     objective_sources: list[str]  # precedent project IRIs its sentences came from
     warnings: list[str]
+    match: Match | None = None  # the precedents as a whole: close / related / none (None: not judged)
+    objective_generic: bool = False  # the suggested objective is the standard frame's, not a precedent's
 
     def candidates(self) -> list[Candidate]:
         return [c for slot in self.slots for c in slot.candidates]
@@ -203,9 +240,13 @@ class Draft:
     def to_json(self) -> dict[str, Any]:
         r = self.request
         filled: dict[str, bool] = {}
+        by_precedents: dict[str, bool] = {}
         for slot in self.slots:
             if slot.requirement:
                 filled[slot.requirement] = filled.get(slot.requirement, False) or not slot.missing
+                by_precedents[slot.requirement] = by_precedents.get(slot.requirement, False) or (
+                    not slot.missing and not slot.generic_only
+                )
         return {
             "request": {
                 "name": r.name,
@@ -214,11 +255,15 @@ class Draft:
                 "unit": r.unit,
                 "year": r.year,
             },
+            "match": self.match.value if self.match else None,
+            "match_note": MATCH_NOTES.get(self.match) if self.match else None,
             "precedents": [p.to_json() for p in self.precedents],
             "objective": {
                 "text": self.objective,
                 "draft": True,
+                "generic": self.objective_generic,
                 "sources": self.objective_sources,
+                "mine": r.objective,  # the drafter's own, kept as the table's objective when given
             },
             "slots": [s.to_json() for s in self.slots],
             "coverage": {
@@ -226,18 +271,47 @@ class Draft:
                 "filled": sum(filled.values()),
                 "missing": [label for label, done in filled.items() if not done],
             },
+            # the required categories only the standard frame's generic indicators fill
+            "generic_categories": [
+                label for label, done in filled.items() if done and not by_precedents[label]
+            ],
             "warnings": self.warnings,
             "table": default_table(self).to_json(),  # what a drafter who accepts it all would file
         }
 
 
+MATCH_NOTES = {
+    Match.NONE: "没有找到相近的前例：以下从标准框架开始（必备类别和通用指标），请按本项目填写"
+    " / no close precedent: the draft starts from the standard frame",
+    Match.RELATED: "没有相近的前例，只有相关的：以下从标准框架开始，相关前例的指标列在通用指标之后，仅供参考"
+    " / no close precedent, only related ones: the draft starts from the standard frame",
+}
+
+
 class Drafter:
-    def __init__(self, service: SearchService) -> None:
+    def __init__(
+        self,
+        service: SearchService,
+        calibration: DraftCalibration | None = None,
+        *,
+        search_only: bool = False,
+    ) -> None:
+        """`calibration`: the drafting judgement (the shipped one when None); `search_only`: judge
+        precedents by search's own judgement alone (what `bench/draft_eval.py` compares with)."""
         self.service = service
         self.index = service.index
+        self.calibration = None if search_only else calibration or shipped_draft_calibration()
+
+    indicator_weight = (
+        1.0  # weight of the indicator list in the precedents' fusion (bench: hit@3 13→14 of 17)
+    )
 
     def draft(self, request: DraftRequest) -> Draft:
         precedents = self.precedents(request)
+        judged = [p.match for p in precedents if p.match is not None]
+        match = overall(judged) if judged or not precedents else None
+        if not precedents:
+            match = Match.NONE
         warnings: list[str] = []
         if not precedents:
             warnings.append("no similar project found in other townships: nothing to draft from")
@@ -248,9 +322,25 @@ class Drafter:
             )
         if request.amount is None:
             warnings.append("no amount given: total-cost targets are shown as the precedents set them")
-        slots = self._slots(precedents, request)
-        objective, sources = self._objective(precedents, request)
-        return Draft(request, precedents, slots, objective, sources, warnings)
+        if match is None or match is Match.CLOSE:
+            # Drawn from the close and related precedents; a required category they leave empty
+            # (or give no value for) starts from the standard frame.
+            usable = [p for p in precedents if p.match is not Match.NONE]
+            slots = _with_frame(self._slots(usable, request), request, behind=False)
+            objective, sources = self._objective(
+                [p for p in usable if p.match in (None, Match.CLOSE)], request
+            )
+            generic_objective = False
+        else:
+            # Nothing close: the standard frame first, related precedents' indicators after it.
+            related = [p for p in precedents if p.match is Match.RELATED]
+            slots = _with_frame(
+                [s for s in self._slots(related, request) if s.required], request, behind=True
+            )
+            objective, sources, generic_objective = None, [], True
+        if objective is None:
+            objective, generic_objective = generic_objective_for(request), True
+        return Draft(request, precedents, slots, objective, sources, warnings, match, generic_objective)
 
     # -- precedents -----------------------------------------------------------------------------
 
@@ -259,21 +349,44 @@ class Drafter:
         query = " ".join(part for part in (request.name, request.objective) if part.strip())
         own = self._own_townships(request.unit)
         depth = 60
-        by_project = self.service.search(query, Filters(kind=Kind.PROJECT), limit=depth, per_project=1).hits
-        by_objective = self.service.search(
+        projects = self.service.search(query, Filters(kind=Kind.PROJECT), limit=depth, per_project=1)
+        objective_result = self.service.search(
             request.objective or request.name, Filters(kind=Kind.OBJECTIVE), limit=depth, per_project=1
-        ).hits
+        )
+        by_project, by_objective = projects.hits, objective_result.hits
+        by_indicator = (
+            self.service.search(query, Filters(kind=Kind.INDICATOR), limit=depth, per_project=1).hits
+            if self.indicator_weight
+            else []
+        )
+        project_z = {h.entry.iri: h.evidence.z for h in projects.candidates if h.evidence is not None}
+        objective_z: dict[str, float] = {}
+        for h in objective_result.candidates:
+            if h.evidence is not None and h.entry.project is not None:
+                of = h.entry.project.iri
+                objective_z[of] = max(objective_z.get(of, h.evidence.z), h.evidence.z)
+        background = self.service.match_evidence
+        name_words = background.words(request.name)
+        name_total = sum(name_words.values())
         k = self.service.ranking.rrf_k
         fused: dict[str, float] = defaultdict(float)
         objectives: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        judged: dict[str, list[Match]] = defaultdict(list)
         for rank, hit in enumerate(by_project):
             fused[hit.entry.iri] += 1 / (k + rank + 1)
+            if hit.match is not None:
+                judged[hit.entry.iri].append(hit.match)
         for rank, hit in enumerate(by_objective):
             owner = hit.entry.project
             if owner is None:
                 continue
             fused[owner.iri] += 0.5 / (k + rank + 1)
             objectives[owner.iri].append((hit.entry.label, hit.dense or 0.0))
+            if hit.match is not None and request.objective:
+                judged[owner.iri].append(hit.match)
+        for rank, hit in enumerate(by_indicator):  # a project whose indicators say what is asked
+            if hit.entry.project is not None:
+                fused[hit.entry.project.iri] += self.indicator_weight / (k + rank + 1)
         query_words = self._words(query)
         found: list[Precedent] = []
         for iri, score in sorted(fused.items(), key=lambda item: (-item[1], item[0])):
@@ -284,7 +397,34 @@ class Drafter:
             if own and project.township is not None and project.township.iri in own:
                 continue
             shared = [w for w in query_words if w in self._words(project.text)]
-            found.append(Precedent(project, score, len(found) + 1, shared, objectives.get(iri, [])[:2]))
+            match = overall(judged[iri]) if judged.get(iri) else None
+            if match is None and self.service.calibration is not None:
+                match = Match.NONE  # judged hits only: a project neither list judged is not close
+            tokens = set(project.tokens)
+            covered = sum(weight for word, weight in name_words.items() if word in tokens)
+            evidence = PrecedentEvidence(
+                round(project_z.get(iri, 0.0), 4),
+                round(covered / name_total if name_total else 0.0, 4),
+                round(objective_z.get(iri, 0.0), 4),
+            )
+            probability = None
+            if self.calibration is not None and self.service.calibration is not None:
+                probability = self.calibration.probability(evidence)
+                match = self.calibration.judge(evidence, match)
+            if _name_key(project.label) == _name_key(request.name):
+                match = Match.CLOSE  # the same project name elsewhere, whatever the scores say
+            found.append(
+                Precedent(
+                    project,
+                    score,
+                    len(found) + 1,
+                    shared,
+                    objectives.get(iri, [])[:2],
+                    match,
+                    evidence,
+                    probability,
+                )
+            )
             if len(found) >= limit:
                 break
         return found
@@ -315,11 +455,15 @@ class Drafter:
             groups[(indicator.level1.iri, indicator.level2.iri, _name_key(indicator.label))].append(indicator)
 
         by_level2: dict[str, list[Candidate]] = defaultdict(list)
+        matches = {p.project.iri: p.match for p in precedents}
         for (_l1, level2, _key), members in groups.items():
             candidate = self._candidate(members, weight, projects, request)
+            found = [m for m in (matches.get(e.precedent) for e in candidate.evidence) if m is not None]
+            candidate.match = overall(found) if found else None
             by_level2[level2].append(candidate)
         for candidates in by_level2.values():
-            candidates.sort(key=lambda c: (-c.score, -len(c.evidence), c.label))
+            # A candidate with a value first: a first choice is never an empty value.
+            candidates.sort(key=lambda c: (not c.has_value, -c.score, -len(c.evidence), c.label))
 
         slots: list[SlotProposal] = []
         seen: set[str] = set()
@@ -383,8 +527,10 @@ class Drafter:
         values = Counter(" ".join(e.target.raw.split()) for e in members if e.target and e.target.raw.strip())
         first = members[0]
         assert first.level1 is not None and first.level2 is not None
+        label = labels.most_common(1)[0][0]
+        source_year = first.year if first.year is not None else None
         return Candidate(
-            label=labels.most_common(1)[0][0],
+            label=shift_years(label, source_year, request.year)[0],  # 2023年全年 in a 2025 draft
             level1=first.level1,
             level2=first.level2,
             score=score,
@@ -410,8 +556,12 @@ class Drafter:
                     text = sentence.strip().rstrip("；;")
                     if len(text) < 8:
                         continue
+                    text = _without_citations(text)
+                    if len(text) < 8:
+                        continue
                     overlap = len(query_words & set(self._words(text)))
                     text = text.replace(precedent.project.label, request.name)
+                    text = shift_years(text, precedent.project.year, request.year)[0]
                     scored.append((overlap + precedent.score * 10, text, precedent.project.iri))
         scored.sort(key=lambda item: -item[0])
         chosen: list[tuple[str, str]] = []
@@ -457,6 +607,8 @@ def _suggest(
         )
     precedent = projects.get(best.project.iri)
     suggestion = _adapt(suggestion, target, precedent, request)
+    source_year = best.year if best.year is not None else precedent.year if precedent else None
+    suggestion = _shift(suggestion, source_year, request.year)
     return _check_amount(suggestion, request, precedent)
 
 
@@ -499,6 +651,178 @@ def _adapt(
     return Suggestion(target.comparator, number, target.unit, raw, note)
 
 
+# --- the standard frame: what every table carries, for a draft with no close precedent ---------
+
+# The common indicators of the required categories (REQUIRED above; jixiao/review/rules/categories.py
+# checks the same six), as budget guides spell them. `{year}` and `{amount}` are the draft's; a
+# line with one of them is left out when the draft has none. The first of each category is its
+# first choice and always has a value.
+GENERIC_FRAME: list[tuple[str, str, str, str]] = [
+    (CAT + "output", CAT + "quantity", "项目任务完成率", "100%"),
+    (CAT + "output", CAT + "quality", "资金使用合规率", "100%"),
+    (CAT + "output", CAT + "quality", "项目验收合格率", "100%"),
+    (CAT + "output", CAT + "timeliness", "资金支付及时率", "100%"),
+    (CAT + "output", CAT + "timeliness", "项目完成时间", "{year}年12月底"),
+    (CAT + "output", CAT + "outputCost", "项目总成本", "≤{amount}万元"),
+    (CAT + "output", CAT + "outputCost", "预算执行率", "≥90%"),
+    (CAT + "effect", CAT + "socialEffect", "服务对象受益情况", "有效提升"),
+    (CAT + "effect", CAT + "sustainability", "长效管理机制健全性", "健全"),
+    (CAT + "satisfaction", CAT + "serviceSatisfaction", "服务对象满意度", "≥90%"),
+]
+GENERIC_NOTE = "通用指标（标准框架，非前例）：请按本项目修改 / a generic indicator of the standard frame"
+_YEAR = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?=\s*(?:年|[-/.]\s*\d{1,2}(?!\d)|—|–|~|～|至))")
+_CITATION = re.compile(r"〔\s*\d{4}\s*〕|\[\s*\d{4}\s*\]|［\s*\d{4}\s*］|\d+\s*号文|《[^》]*》")
+
+
+def _without_citations(sentence: str) -> str:
+    """The sentence without its clauses citing another place's documents (根据《…通知》（…[2020]517号）):
+    what is left says what the project does."""
+    if not _CITATION.search(sentence):
+        return sentence
+    clauses = re.split(r"(?<=[，,])", sentence)
+    kept = [
+        c for c in clauses if not _CITATION.search(c) and not c.lstrip().startswith(("根据", "按照", "依据"))
+    ]
+    return "".join(kept).strip("，, ")
+
+
+def shift_years(text: str, source_year: int | None, year: int | None) -> tuple[str, bool]:
+    """The years in `text` moved by the draft's year minus the precedent's (2023年12月底 → 2025年12月底
+    for a 2025 draft from a 2023 table); (text, whether anything moved)."""
+    if source_year is None or year is None or source_year == year:
+        return text, False
+    delta = year - source_year
+    moved = _YEAR.sub(lambda m: str(int(m.group(1)) + delta), text)
+    return moved, moved != text
+
+
+def _shift(suggestion: Suggestion, source_year: int | None, year: int | None) -> Suggestion:
+    moved, changed = shift_years(suggestion.raw, source_year, year)
+    if not changed:
+        return suggestion
+    note = f"年份已改为本项目年度：前例 {suggestion.raw} → {moved} / moved to the draft's year ({year})"
+    adaptation = f"{suggestion.adaptation}；{note}" if suggestion.adaptation else note
+    number, unit = suggestion.number, suggestion.unit
+    if number is not None and source_year is not None and year is not None and number == float(source_year):
+        number = float(year)  # a bare year ("2023年") parsed as a number
+    return Suggestion(
+        suggestion.comparator,
+        number,
+        unit,
+        moved,
+        adaptation,
+        suggestion.warning,
+        shifted_from=suggestion.raw,
+    )
+
+
+def generic_candidates(level2: str, request: DraftRequest) -> list[Candidate]:
+    """The standard frame's indicators of one level-2 category, with the draft's year and amount."""
+    found = []
+    for level1, l2, label, value in GENERIC_FRAME:
+        if l2 != level2:
+            continue
+        if ("{year}" in value and request.year is None) or ("{amount}" in value and request.amount is None):
+            continue
+        raw = value.format(year=request.year, amount=_number(request.amount or 0.0))
+        target = parse_value(raw)
+        ref1 = Ref(level1, _level1_label(level1))
+        _l1, ref2 = category_refs(l2)
+        found.append(
+            Candidate(
+                label=label,
+                level1=ref1,
+                level2=ref2 or Ref(l2, l2.rsplit("/", 1)[-1]),
+                score=0.0,
+                evidence=[],
+                suggestion=Suggestion(target[0], target[1], target[2], raw, GENERIC_NOTE),
+                values=[],
+                generic=True,
+            )
+        )
+    return found
+
+
+def parse_value(raw: str) -> tuple[str | None, float | None, str | None]:
+    """Comparator, number and unit of a simple value (≥90%, 100%, ≤15万元); Nones for words or dates."""
+    m = re.fullmatch(r"([≥≤＞＜＝]?)(\d+(?:\.\d+)?)(%|万元)", raw)
+    if not m:
+        return None, None, None
+    return (m.group(1) or None), float(m.group(2)), m.group(3)
+
+
+def _frame_level2(slot: Slot) -> list[str]:
+    """The level-2 categories of the standard frame that fill a required slot."""
+    if slot.level2 is not None:
+        return [slot.level2]
+    return list(dict.fromkeys(l2 for l1, l2, _label, _value in GENERIC_FRAME if l1 == slot.level1))
+
+
+def _with_frame(slots: list[SlotProposal], request: DraftRequest, *, behind: bool) -> list[SlotProposal]:
+    """Every required category gets the standard frame's indicators where it needs them.
+
+    `behind=False` (a close precedent exists): a required category no precedent filled, or filled
+    with no value, gets the generic indicators first. `behind=True` (nothing close): the frame is
+    the draft, and what the precedents (related ones) filed comes after the generic indicators.
+    """
+    by_requirement: dict[str, list[SlotProposal]] = defaultdict(list)
+    for proposal in slots:
+        if proposal.requirement:
+            by_requirement[proposal.requirement].append(proposal)
+    result: list[SlotProposal] = []
+    done: set[str] = set()
+    for proposal in slots:
+        if proposal.requirement is None:
+            result.append(proposal)
+            continue
+        requirement = proposal.requirement
+        if requirement in done:
+            continue  # added with the requirement's first slot
+        done.add(requirement)
+        slot = next(s for s in REQUIRED if s.label == requirement)
+        if behind:
+            # One slot per requirement: the frame's categories, the precedents' candidates after.
+            theirs = [c for p in by_requirement[requirement] for c in p.candidates]
+            made = []
+            for level2 in _frame_level2(slot):
+                generic = generic_candidates(level2, request)
+                level1 = generic[0].level1 if generic else proposal.level1
+                ref2 = generic[0].level2 if generic else Ref(level2, level2)
+                same = [c for c in theirs if c.level2.iri == level2 or slot.level2 is not None]
+                theirs = [c for c in theirs if c not in same]
+                made.append(SlotProposal(level1, ref2, ref2.label, True, [*generic, *same], requirement))
+            made[0].candidates += theirs  # related candidates of another level 2 (经济效益…)
+            for one in made:
+                generic = [c for c in one.candidates if c.generic]
+                one.candidates = [*generic, *[c for c in one.candidates if not c.generic][:CANDIDATES]]
+            result.extend(made)
+            continue
+        owned = by_requirement[requirement]
+        if any(c.has_value for p in owned for c in p.candidates):
+            result.extend(owned)
+            continue
+        level2 = _frame_level2(slot)[0]
+        generic = generic_candidates(level2, request)
+        first = owned[0]
+        if first.level2 is None:
+            _l1, frame2 = category_refs(level2)
+            label = frame2.label if frame2 else first.label
+            first = SlotProposal(first.level1, frame2, label, True, [], requirement)
+        first.candidates = [*generic, *first.candidates]
+        result.extend([first, *owned[1:]])
+    return result
+
+
+def generic_objective_for(request: DraftRequest) -> str:
+    """A suggested 年度总体目标 from the standard frame: the project's name, year and amount only."""
+    year = f"{request.year}年" if request.year else "年度内"
+    amount = f"（预算{_number(request.amount)}万元）" if request.amount is not None else ""
+    return (
+        f"{year}按计划实施{request.name}{amount}，资金按时足额支付、使用合规，"
+        "项目任务全部完成，服务对象满意度不低于90%。"
+    )
+
+
 def _number(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
@@ -530,6 +854,12 @@ class TableRow:
     unit: str | None = None
     precedents: list[str] = field(default_factory=list)  # the precedent indicators' IRIs
     adaptation: str | None = None
+    weight: float | None = None  # 权重 (分值), when the drafter gives one
+    direction: str | None = None  # 指标方向性: 正向 / 反向 / 中性; else read from the comparator
+    generic: bool = False  # a standard-frame indicator, not a precedent's
+    # The precedents by name, for people (the XLSX's 前例 sheet): {indicator, project, township,
+    # label, target} per precedent indicator, as Evidence has them
+    sources: list[dict[str, str | None]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -557,11 +887,23 @@ class DraftTable:
         return cls(**{**fields, "objective": fields["objective"] or "", "rows": rows})  # type: ignore[arg-type]
 
 
+def source_of(evidence: Evidence) -> dict[str, str | None]:
+    """A precedent indicator as people name it: its project, township, name and value."""
+    return {
+        "indicator": evidence.indicator,
+        "project": evidence.project,
+        "township": evidence.township,
+        "label": evidence.label,
+        "target": evidence.target,
+    }
+
+
 def default_table(draft: Draft, per_slot: int = 1) -> DraftTable:
     """The first `per_slot` candidates of every slot, as a drafter who accepts the proposal would file."""
     rows = []
     for slot in draft.slots:
-        for candidate in slot.candidates[:per_slot]:
+        # A first choice always has a value: a candidate without one is never chosen for the drafter.
+        for candidate in [c for c in slot.candidates if c.has_value][:per_slot]:
             s = candidate.suggestion
             rows.append(
                 TableRow(
@@ -574,7 +916,10 @@ def default_table(draft: Draft, per_slot: int = 1) -> DraftTable:
                     unit=s.unit if s else None,
                     precedents=[e.indicator for e in candidate.evidence],
                     adaptation=s.adaptation if s else None,
+                    generic=candidate.generic,
+                    sources=[source_of(e) for e in candidate.evidence],
                 )
             )
     r = draft.request
-    return DraftTable(r.name, draft.objective or r.objective, r.amount, r.unit, r.year, rows)
+    # The drafter's own objective is kept; the suggested one is offered beside it (Draft.objective).
+    return DraftTable(r.name, r.objective or draft.objective or "", r.amount, r.unit, r.year, rows)

@@ -2,11 +2,15 @@
 
 `draft_xlsx(table)` writes the layout of the 预算管理一体化系统 export, one row per indicator:
 
-    单位名称 | 项目名称 | 预算数 | 年度目标 | 一级指标 | 二级指标 | 三级指标 | 指标性质 | 指标值 | 度量单位
+    单位名称 | 项目名称 | 预算数（万元） | 年度目标 | 一级指标 | 二级指标 | 三级指标 | 指标性质 | 指标值 |
+    度量单位 | 权重 | 指标方向性
 
 with the project cells on the project's first row only, merged down over its rows, as the system
-does. A second sheet, 前例, says that the table is a draft and lists, per indicator, the value as
-written and the precedent indicators it came from.
+does; the amount in 万元 as the header says, thin borders on every cell, and set up to print
+(landscape, A4, fitted to the page width, the header row repeated on every page). 指标方向性 is
+the row's own, else read from its sign (≥ ＞: 正向, ≤ ＜: 反向). A second sheet, 前例, says that
+the table is a draft and lists, per indicator, the value as written and the precedents it came
+from by project, township, indicator and value (their IRIs last, for tracing them).
 
 `draft_turtle(table, base_iri)` writes the same draft under the ontology, as ingest would write a
 filed table (same classes, same target typing, same IRI scheme), but minted under
@@ -32,7 +36,7 @@ from urllib.parse import quote
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
@@ -41,15 +45,15 @@ from ingest.graph import SourceInfo, _Builder, decimal_literal
 from ingest.iri import IriMinter, normalize_key, short_hash
 from ingest.records import Comparator, Document, Target, TargetKind, Unit
 from ingest.target import parse_target
+from jixiao.drafting.draft import DraftTable, TableRow
 from ontology import bind_prefixes
 from ontology.namespace import JX, JXCAT
-from search.draft import DraftTable, TableRow
 from search.texts import category_by_label
 
 HEADER = (
     "单位名称",
     "项目名称",
-    "预算数",
+    "预算数（万元）",
     "年度目标",
     "一级指标",
     "二级指标",
@@ -57,21 +61,45 @@ HEADER = (
     "指标性质",
     "指标值",
     "度量单位",
+    "权重",
+    "指标方向性",
 )
 FORM_SHEET = "项目支出绩效目标表"
 PRECEDENT_SHEET = "前例"
-PRECEDENT_HEADER = ("序号", "一级指标", "二级指标", "三级指标", "指标值原文", "调整说明", "前例指标")
+PRECEDENT_HEADER = (
+    "序号",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "指标值原文",
+    "调整说明",
+    "前例项目",
+    "前例乡镇",
+    "前例指标",
+    "前例指标值",
+    "前例指标 IRI",
+)
 DRAFT_NOTE = (
     "草稿：本表由 jixiao 依据前例（其他单位类似项目已填报的指标）生成，尚未申报，请逐项核对、修改后再填报。"
     " / Draft generated from precedents (what similar projects elsewhere filed); not filed."
 )
 NO_PRECEDENT = "（无前例：自行添加）"  # a row the drafter added: no precedent indicator
+GENERIC = (
+    "（通用指标：标准框架，非前例）"  # a row of the standard frame (jixiao.drafting.draft.GENERIC_FRAME)
+)
+DIRECTIONS = {"≥": "正向", "＞": "正向", "≤": "反向", "＜": "反向"}
 QUALITATIVE = "定性"  # 指标性质 of a qualitative target, as the budget systems write it
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TURTLE_MEDIA_TYPE = "text/turtle"
 
-_WIDTHS = {"A": 20, "B": 26, "C": 12, "D": 44, "E": 12, "F": 18, "G": 30, "H": 9, "I": 14, "J": 10}
-_PRECEDENT_WIDTHS = {"A": 6, "B": 12, "C": 18, "D": 30, "E": 16, "F": 40, "G": 90}
+_WIDTHS = {
+    "A": 20, "B": 26, "C": 12, "D": 44, "E": 12, "F": 18, "G": 30, "H": 9, "I": 14, "J": 10, "K": 8, "L": 10,
+}  # fmt: skip
+_PRECEDENT_WIDTHS = {
+    "A": 6, "B": 12, "C": 18, "D": 30, "E": 16, "F": 40, "G": 28, "H": 22, "I": 30, "J": 16, "K": 60,
+}  # fmt: skip
+_THIN = Side(style="thin", color="808080")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _AMOUNT_FORMAT = "#,##0.00####"
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")  # lone surrogates and non-characters
@@ -134,6 +162,11 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def direction_of(row: TableRow, value: FormValue) -> str | None:
+    """指标方向性: the row's own, else its sign's (≥ ＞ 正向, ≤ ＜ 反向); none for ＝, words, dates."""
+    return row.direction or DIRECTIONS.get(value.nature)
+
+
 # --- XLSX ----------------------------------------------------------------------------------------
 
 
@@ -154,9 +187,8 @@ def draft_xlsx(table: DraftTable) -> bytes:
     project: list[str | float | None] = [
         _text(table.unit),
         _text(table.name),
-        # In 元, as the budget system's export states amounts (domain notes): a reader of that
-        # layout takes it back unchanged. The draft itself keeps 万元 (jx:amountWanYuan).
-        round(table.amount * 10_000, 2) if table.amount is not None else None,
+        # In 万元, as the header says (预算数（万元）): a reader of the layout takes the unit from it.
+        round(table.amount, 6) if table.amount is not None else None,
         _text(table.objective),
     ]
     # A project with no indicator still gets its row.
@@ -167,13 +199,13 @@ def draft_xlsx(table: DraftTable) -> bytes:
             value = form_value(row)
             shown = value.value if not isinstance(value.value, str) else _text(value.value)
             cells += [_text(row.level1), _text(row.level2), _text(row.label), value.nature or None, shown]
-            cells.append(_text(value.unit))
+            cells += [_text(value.unit), row.weight, direction_of(row, value)]
         form.append(cells)
     last = len(rows) + 1
+    _style_form(form, last)  # before merging: a merged range takes its borders from its first cell
     if len(rows) > 1:
         for column in range(1, 5):
             form.merge_cells(start_row=2, end_row=last, start_column=column, end_column=column)
-    _style_form(form, last)
     _precedents_sheet(workbook.create_sheet(PRECEDENT_SHEET), table)
     _store_as_text(workbook)
     workbook.properties.title = f"{_text(table.name) or ''} 绩效目标草稿"
@@ -215,30 +247,66 @@ def _style_form(form: Any, last: int) -> None:
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for letter, width in _WIDTHS.items():
         form.column_dimensions[letter].width = width
-    for line in form.iter_rows(min_row=2, max_row=last):
+    for line in form.iter_rows(min_row=2, max_row=last, max_col=len(HEADER)):
         for column, cell in enumerate(line, start=1):
             cell.alignment = Alignment(vertical="center", wrap_text=column in (1, 2, 4, 7))
+    for line in form.iter_rows(min_row=1, max_row=last, max_col=len(HEADER)):
+        for cell in line:
+            cell.border = _BORDER
     form["C2"].number_format = _AMOUNT_FORMAT
     form.freeze_panes = "A2"
+    _print_setup(form)
+
+
+def _print_setup(sheet: Any) -> None:
+    """Landscape A4, as wide as the page (as many pages down as it takes), the header on each page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
 
 
 def _precedents_sheet(sheet: Any, table: DraftTable) -> None:
     year = f"{table.year}年" if table.year else "未填 / not given"
     sheet.append([DRAFT_NOTE])
-    sheet.append([f"项目名称：{_text(table.name) or ''}；预算年度：{year}；预算数单位：元"])
+    sheet.append([f"项目名称：{_text(table.name) or ''}；预算年度：{year}；预算数单位：万元"])
     sheet.append([])
     sheet.append(PRECEDENT_HEADER)
     for position, row in enumerate(table.rows, start=1):
         head = [position, _text(row.level1), _text(row.level2), _text(row.label), _text(row.raw)]
         head.append(_text(row.adaptation))
-        for iri in row.precedents or [NO_PRECEDENT]:
-            sheet.append([*head, _text(iri)])
+        sources = {str(s.get("indicator")): s for s in row.sources}
+        for iri in row.precedents:
+            source = sources.get(iri, {})
+            project = source.get("project") or precedent_project(iri) or iri  # a name; else where it is
+            sheet.append(
+                [
+                    *head,
+                    _text(project),
+                    _text(source.get("township")),
+                    _text(source.get("label")),
+                    _text(source.get("target")),
+                    _text(iri),
+                ]
+            )
+        if not row.precedents:
+            sheet.append([*head, GENERIC if row.generic else NO_PRECEDENT, None, None, None, None])
     sheet["A1"].font = Font(bold=True, color="C00000")
     for cell in sheet[4]:
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
+    for line in sheet.iter_rows(min_row=4, max_row=sheet.max_row, max_col=len(PRECEDENT_HEADER)):
+        for cell in line:
+            cell.border = _BORDER
+            cell.alignment = Alignment(vertical="center", wrap_text=True)
     for letter, width in _PRECEDENT_WIDTHS.items():
         sheet.column_dimensions[letter].width = width
+    _print_setup(sheet)
+    sheet.print_title_rows = "4:4"
 
 
 # --- RDF ---------------------------------------------------------------------------------------
@@ -285,6 +353,14 @@ def precedent_project(indicator: str) -> str | None:
     return project if marker and project else None
 
 
+FRAME_LABEL = "绩效目标标准框架：必备类别与通用指标（jixiao）"
+
+
+def standard_frame(base_iri: str) -> URIRef:
+    """The standard frame a generic row comes from: one resource under `{base}draft/`."""
+    return URIRef((base_iri if base_iri.endswith(("/", "#")) else base_iri + "/") + "draft/frame")
+
+
 def draft_graph(table: DraftTable, base_iri: str) -> Graph:
     """The draft under the ontology; see the module docstring."""
     graph = Graph()
@@ -310,6 +386,13 @@ def draft_graph(table: DraftTable, base_iri: str) -> Graph:
     graph.add((project, PROV.wasGeneratedBy, activity))
     for used in projects:
         graph.add((project, PROV.wasDerivedFrom, URIRef(used)))
+    frame = standard_frame(base_iri)
+    if not projects or any(row.generic for row in table.rows):
+        # The standard frame's generic indicators (jixiao.drafting.draft.GENERIC_FRAME) are a source too.
+        graph.add((frame, RDF.type, PROV.Entity))
+        graph.add((frame, RDFS.label, Literal(FRAME_LABEL, lang=zh)))
+        graph.add((activity, PROV.used, frame))
+        graph.add((project, PROV.wasDerivedFrom, frame))
     if table.year:
         graph.add((project, JX.fiscalYear, Literal(table.year)))
     if table.amount is not None:
@@ -355,6 +438,8 @@ def draft_graph(table: DraftTable, base_iri: str) -> Graph:
         graph.add((indicator, PROV.wasGeneratedBy, activity))
         for precedent in dict.fromkeys(row.precedents):
             graph.add((indicator, PROV.wasDerivedFrom, URIRef(precedent)))
+        if row.generic:
+            graph.add((indicator, PROV.wasDerivedFrom, frame))
         target = IriMinter.target(indicator)
         graph.add((indicator, JX.target, target))
         targets.target(target, row_target(row))

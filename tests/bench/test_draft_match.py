@@ -1,0 +1,95 @@
+"""The pure parts of bench/draft_match.py and of the drafting calibration (search/match.py): the
+judged cases, the thresholds, the figures; on hand-made precedents, no model."""
+
+from __future__ import annotations
+
+from bench.draft_match import (
+    NEVER,
+    NO_PRECEDENT,
+    Case,
+    Drafted,
+    cases,
+    close_threshold,
+    figures,
+    judge,
+    related_threshold,
+)
+from jixiao.drafting.draft import DraftRequest, Precedent
+from search.entries import Entry, Kind, Ref
+from search.match import DraftCalibration, Logistic, Match, PrecedentEvidence
+
+A = Ref("urn:t:a", "甲镇")
+B = Ref("urn:t:b", "乙镇")
+
+
+def project(iri: str, label: str, township: Ref = B) -> Entry:
+    return Entry(iri, Kind.PROJECT, label, label, "urn:g", None, township, None, 2023, amount=1.0)
+
+
+def precedent(iri: str, z: float, coverage: float = 0.5, match: Match = Match.NONE) -> Precedent:
+    return Precedent(project(iri, iri), 1.0, 1, [], [], match, PrecedentEvidence(z, coverage, 0.0))
+
+
+# p = sigmoid(z - 2): a precedent is as close as its z says
+MODEL = Logistic(-2.0, (1.0, 0.0, 0.0), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
+
+
+def test_every_paired_project_gives_a_close_draft_and_one_without_its_counterparts() -> None:
+    mine = project("urn:p:1", "村干部任职补贴", A)
+    other = project("urn:p:2", "团委工作经费", A)
+    judged = cases([(mine, ["目标"]), (other, [])], {"urn:p:1": frozenset({"urn:p:9"})})
+    groups = [(c.group, c.close) for c in judged]
+    assert groups[:3] == [("close", True), ("counterparts left out", False), ("unpaired", False)]
+    assert len(judged) == 3 + len(NO_PRECEDENT)
+    close, left_out = judged[0], judged[1]
+    assert close.request.unit == "urn:t:a" and close.request.exclude == {"urn:p:1"}
+    assert left_out.request.exclude == {"urn:p:1", "urn:p:9"} and not left_out.counterparts
+    assert close.family == left_out.family == {"urn:p:1", "urn:p:9"}
+
+
+def drafted(close: bool, *precedents: Precedent) -> Drafted:
+    counterparts = frozenset({"urn:c"}) if close else frozenset()
+    case = Case("x", "close" if close else "unpaired", DraftRequest("x"), close, counterparts)
+    return Drafted(case, list(precedents))
+
+
+def test_close_is_said_only_where_it_is_right_and_related_tells_counterparts_apart() -> None:
+    drafts = [
+        drafted(True, precedent("urn:c", 5.0), precedent("urn:o", 1.0)),
+        drafted(True, precedent("urn:c", 4.5)),
+        drafted(True, precedent("urn:c", 4.0)),
+        drafted(False, precedent("urn:o", 1.5)),
+        drafted(False, precedent("urn:o", 0.5)),
+    ]
+    at = close_threshold(drafts, MODEL)
+    assert MODEL.probability([1.5, 0, 0]) < at <= MODEL.probability([4.0, 0, 0])  # the close three only
+    related = related_threshold(drafts, MODEL)
+    assert MODEL.probability([1.5, 0, 0]) < related <= MODEL.probability([4.0, 0, 0])
+    # nothing separates them: "close" is never said
+    mixed = [drafted(True, precedent("urn:c", 1.0)), drafted(False, precedent("urn:o", 1.0))] * 2
+    assert close_threshold(mixed, MODEL) == NEVER
+
+
+def test_the_drafting_judgement() -> None:
+    calibration = DraftCalibration(MODEL, close_at=0.8, related_at=0.3)
+    assert calibration.judge(PrecedentEvidence(4.0, 0.5, 0.0), Match.NONE) is Match.CLOSE
+    assert calibration.judge(PrecedentEvidence(2.0, 0.5, 0.0), Match.NONE) is Match.RELATED
+    assert calibration.judge(PrecedentEvidence(2.0, 0.0, 0.0), Match.NONE) is Match.NONE  # no word shared
+    assert calibration.judge(PrecedentEvidence(0.0, 0.0, 0.0), Match.RELATED) is Match.RELATED  # search's
+    assert DraftCalibration.from_json(calibration.to_json()) == calibration
+
+
+def test_figures_count_what_was_said_against_what_is_true() -> None:
+    calibration = DraftCalibration(MODEL, close_at=0.8, related_at=0.3)
+    judged = [
+        judge(drafted(True, precedent("urn:o", 0.0), precedent("urn:c", 4.0)), calibration),  # close, right
+        judge(drafted(True, precedent("urn:c", 2.0)), calibration),  # related: missed, but offered
+        judge(drafted(False, precedent("urn:o", 5.0)), calibration),  # close, wrong
+        judge(drafted(False, precedent("urn:o", 0.0)), calibration),  # none, right
+    ]
+    found = figures(judged)
+    assert (found.close_right, found.said_close, found.truly_close) == (1, 2, 2)
+    assert found.precision == 0.5 and found.recall == 0.5
+    assert found.flagged == {"close": (1, 2), "unpaired": (1, 2)}
+    assert found.hit3 == (2, 2) and found.offered == (2, 2)
+    assert found.answers["unpaired"] == {"close": 1, "related": 0, "none": 1}
