@@ -11,6 +11,7 @@ import pyoxigraph as ox
 
 from api.sparql import ProtocolError, QueryEngine
 from ontology import prologue
+from ontology.requirements import required_categories
 from search.texts import COMPARATORS, TARGET_TYPES, category_refs
 
 PREFIXES = prologue()
@@ -272,8 +273,10 @@ class Catalogue:
         ]
 
     def categories(self) -> list[dict[str, Any]]:
-        """The SKOS category tree (both trees' level 1, their level 2) with indicator counts."""
+        """The SKOS category tree (both trees' level 1, their level 2) with indicator counts, each
+        category marked with the review requirement it meets (`requirement`: 数量指标 … or null)."""
         counts = {r["category"]: r["n"] for r in self._select(CATEGORY_COUNTS)}
+        meets = {m: r.label for r in required_categories() for m in r.members}
         nodes: dict[str, dict[str, Any]] = {}
         broader: dict[str, str] = {}
         for r in self._select(CATEGORY_TREE):
@@ -284,6 +287,7 @@ class Catalogue:
                 "label_en": r["en"],
                 "notation": r["notation"],
                 "indicators": counts.get(r["c"], 0),
+                "requirement": meets.get(r["c"]),
                 "children": [],
             }
             if r["broader"]:

@@ -84,6 +84,7 @@ KINDS: tuple[tuple[str, URIRef], ...] = (
     ("skos:ConceptScheme", SKOS.ConceptScheme),
     ("skos:Concept", SKOS.Concept),
     ("skos:Collection", SKOS.Collection),
+    ("skos:OrderedCollection", SKOS.OrderedCollection),
     ("owl:NamedIndividual", OWL.NamedIndividual),
 )
 

@@ -143,6 +143,10 @@ class JXCAT(DefinedNamespace):
     tree2021: URIRef  # 2021年指标体系 / 2021 indicator tree
     treePre2021: URIRef  # 2021年前指标体系 / pre-2021 indicator tree
 
+    # skos:OrderedCollection
+    required: URIRef  # 必备类别 / required categories
+    requiredCost: URIRef  # 成本指标 / cost indicators
+
 
 class JXCMP(DefinedNamespace):
     """Comparators (计算符号) of quantitative targets."""

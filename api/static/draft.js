@@ -142,15 +142,9 @@ function valueOf(candidate) {
 }
 
 const COMPARATORS = new Set(["≥", "＞", "＝", "＜", "≤"]); // what the export accepts ("none" is null)
-const COST = /\/(outputCost|cost|economicCost|socialCost|ecologicalCost)$/;
-
-/** The required category a slot fills (数量 质量 时效 成本 效益 满意度), as /api/draft counts them. */
+/** The required category a slot fills, as /api/draft names it (the ontology's jxcat:required). */
 function requirementOf(slot) {
-  if (!slot.required) return null;
-  if (/\/effect$/.test(slot.level1.iri)) return "效益指标";
-  if (/\/satisfaction$/.test(slot.level1.iri)) return "满意度指标";
-  if (/\/cost$/.test(slot.level1.iri) || (slot.level2 && COST.test(slot.level2.iri))) return "成本指标";
-  return slot.label;
+  return slot.required ? slot.requirement || null : null;
 }
 
 // --- rendering: precedents and the objective ---
@@ -480,7 +474,7 @@ function updateCounts() {
     "#coverage",
     html`<span class="coverage-box ${complete ? "ok" : "short"}"><strong>必备类别 ${filled}/${coverage.required}</strong>
       ${complete
-        ? html`数量、质量、时效、成本、效益、满意度指标都已选用。`
+        ? html`${requirements.map((r) => r.replace(/指标$/, "")).join("、")}指标都已选用。`
         : html`还缺：${missing.join("、")}。${
             coverage.missing.length ? html`前例中没有${coverage.missing.join("、")}，请点“自行添加”补充。` : html`请选用或自行添加。`
           }`}</span>`,

@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from ontology.requirements import categories_under, required_categories
 from search.entries import Entry, Kind, Ref, TargetValue
 from search.match import DraftCalibration, Match, PrecedentEvidence, overall, shipped_draft_calibration
 from search.service import Filters, QueryError, SearchService
@@ -39,21 +40,24 @@ class Slot:
     level2: str | None  # None: any level-2 category under level1 will do (效益, 满意度)
     label: str  # what the form calls it
     required: bool
+    meets: tuple[str, ...] = ()  # every category that meets the requirement (成本: either tree)
 
 
-# The standard order of a target form, and what a review requires (数量/质量/时效/成本 outputs, at
-# least one 效益 and one 满意度 indicator). 成本 is 产出 › 成本指标 before 2021 and a level 1 of its own
-# from 2021: either satisfies the cost requirement.
+# What a review requires, in the standard order of a target form: the ontology's jxcat:required
+# (ontology/requirements.py; 数量/质量/时效/成本 outputs, at least one 效益 and one 满意度 indicator).
+# 成本 is 产出 › 成本指标 before 2021 and a level 1 of its own from 2021: either meets it. A
+# requirement that is a first level (效益, 满意度) takes any level 2 under it.
 REQUIRED = [
-    Slot(CAT + "output", CAT + "quantity", "数量指标", True),
-    Slot(CAT + "output", CAT + "quality", "质量指标", True),
-    Slot(CAT + "output", CAT + "timeliness", "时效指标", True),
-    Slot(CAT + "output", CAT + "outputCost", "成本指标", True),
-    Slot(CAT + "effect", None, "效益指标", True),
-    Slot(CAT + "satisfaction", None, "满意度指标", True),
+    Slot(
+        r.level1,
+        None if r.members[0] == r.level1 else r.members[0],
+        r.label,
+        True,
+        meets=(*r.members, *sorted(categories_under(r.members))),
+    )
+    for r in required_categories()
 ]
 LEVEL1_ORDER = [CAT + "output", CAT + "cost", CAT + "effect", CAT + "satisfaction"]
-COST = {CAT + "outputCost", CAT + "cost", CAT + "economicCost", CAT + "socialCost", CAT + "ecologicalCost"}
 
 PRECEDENTS = 8  # precedents shown and drawn from
 # Words nearly every project name has: sharing only these says nothing about being alike
@@ -470,8 +474,7 @@ class Drafter:
         levels1 = {c.level2.iri: c.level1 for cs in by_level2.values() for c in cs}
         for slot in REQUIRED:
             if slot.level2 is not None:
-                extra = [CAT + "cost", *sorted(COST)] if slot.level2 == CAT + "outputCost" else []
-                wanted = list(dict.fromkeys([slot.level2, *extra]))
+                wanted = list(dict.fromkeys([slot.level2, *slot.meets]))
                 present = [l2 for l2 in wanted if l2 in by_level2]
                 for l2 in present or [slot.level2]:
                     seen.add(l2)

@@ -154,6 +154,11 @@ def test_categories_tree_with_counts(client: TestClient) -> None:
     }
     assert output["indicators"] == sum(child["indicators"] for child in output["children"]) > 0
     assert sum(node["indicators"] for node in tree) == 460  # 349 + 111: every indicator has a category
+    # Each category says which review requirement it meets (the ontology's jxcat:required).
+    by_label = {child["label"]: child for child in output["children"]}
+    assert by_label["数量指标"]["requirement"] == "数量指标"
+    assert by_label["成本指标"]["requirement"] == "成本指标" == roots["成本指标"]["requirement"]
+    assert roots["产出指标"]["requirement"] is None
 
 
 def test_examples_are_the_cookbook(client: TestClient) -> None:

@@ -56,6 +56,7 @@ def test_every_ontology_term_and_nothing_else_is_in_its_namespace() -> None:
         SKOS.ConceptScheme,
         SKOS.Concept,
         SKOS.Collection,
+        SKOS.OrderedCollection,
         OWL.NamedIndividual,
     )
     for namespace in (JX, JXCAT, JXCMP, JXFUND):

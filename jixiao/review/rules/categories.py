@@ -5,9 +5,11 @@ from __future__ import annotations
 from jixiao.review.model import Finding, ReviewContext, Severity, rule
 from jixiao.review.rules.common import text
 from ontology.cookbook import cookbook_query
+from ontology.requirements import required_categories, required_sentence
 
 # The cookbook's query already says what a review means by "missing" (成本 counts in either tree,
-# a category counts through its broader ones): the rule is that query, turned into findings.
+# a category counts through its broader ones): the rule is that query, turned into findings. The
+# groups themselves are the ontology's jxcat:required (ontology/requirements.py), read by both.
 QUERY = "04-missing-required-categories"
 
 
@@ -22,6 +24,8 @@ QUERY = "04-missing-required-categories"
 )
 def missing_category(context: ReviewContext) -> list[Finding]:
     findings = []
+    names = [r.label_en.removesuffix(" indicators") for r in required_categories()]
+    required_en = ", ".join(names[:-1]) + " and " + names[-1]
     for row in context.rows(cookbook_query(QUERY).text):
         missing = text(row.missing)
         findings.append(
@@ -30,9 +34,8 @@ def missing_category(context: ReviewContext) -> list[Finding]:
                 severity=Severity.ERROR,
                 focus=text(row.project),
                 focus_label=text(row.projectName),
-                message=f"项目缺少{missing}：审核要求每个项目都有数量、质量、时效、成本、效益和满意度指标。",
-                message_en=f"the project has no {missing} indicator (required: quantity, quality, "
-                "timeliness, cost, effect and satisfaction).",
+                message=f"项目缺少{missing}：审核要求每个项目都有{required_sentence()}指标。",
+                message_en=f"the project has no {missing} indicator (required: {required_en}).",
                 values=(missing,),
                 project=text(row.project),
             )
