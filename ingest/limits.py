@@ -9,10 +9,7 @@ memory").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from jixiao.settings import Settings
+from typing import Protocol
 
 MB = 1024 * 1024
 
@@ -31,7 +28,25 @@ class IngestLimits:
 DEFAULT_LIMITS = IngestLimits()
 
 
-def limits_from(settings: Settings) -> IngestLimits:
+class LimitSettings(Protocol):
+    """What the limits are built from (`jixiao.settings.Settings` has them): declared here so that
+    ingest takes its parameters explicitly rather than importing the application's settings."""
+
+    @property
+    def ingest_max_unpacked_mb(self) -> int: ...
+    @property
+    def ingest_max_ratio(self) -> int: ...
+    @property
+    def ingest_max_members(self) -> int: ...
+    @property
+    def ingest_max_rows(self) -> int: ...
+    @property
+    def ingest_max_pages(self) -> int: ...
+    @property
+    def ingest_max_cells(self) -> int: ...
+
+
+def limits_from(settings: LimitSettings) -> IngestLimits:
     return IngestLimits(
         max_unpacked_bytes=settings.ingest_max_unpacked_mb * MB,
         max_ratio=settings.ingest_max_ratio,

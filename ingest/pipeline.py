@@ -27,7 +27,7 @@ from ingest.readers.base import Reader, detect_reader, reader_named
 from ingest.records import Document, TargetKind
 from ingest.source import Source
 from ingest.spool import spool_document
-from jixiao.store import Store
+from jixiao.store_interface import Store
 from ontology.namespace import JX
 
 MAX_BYTES = DEFAULT_LIMITS.max_file_bytes  # a target table is kilobytes; a 200 MB "table" is a mistake

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from jixiao.settings import Settings
+from search.config import EncoderSettings
 from search.default_model import DEFAULT_MODEL, PASSAGE_PROMPT, QUERY_PROMPT, ensure_default_model
 from search.openmp import passive_threads
 
@@ -192,7 +192,7 @@ def _quiet_transformers() -> None:
 _loaded: dict[tuple[str, str, str | None, str | None], Encoder] = {}
 
 
-def load_encoder(settings: Settings, progress: Progress | None = None) -> Encoder:
+def load_encoder(settings: EncoderSettings, progress: Progress | None = None) -> Encoder:
     """The configured encoder, one instance per process (loading e5 takes a second or two)."""
     key = (settings.model, str(settings.cache), settings.query_prompt, settings.passage_prompt)
     if key not in _loaded:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from jixiao.settings import Settings
-from jixiao.store import Store
+from jixiao.store_interface import Store
+from search.config import IndexSettings
 from search.embedding_cache import CacheError, EmbeddingCache, embed_texts
 from search.encoder import Encoder
 from search.entries import Entry
@@ -39,7 +39,7 @@ class SyncReport:
         return bool(self.added or self.removed or self.rebuilt)
 
 
-def new_meta(encoder: Encoder, settings: Settings, recipe: Recipe = DEFAULT_RECIPE) -> IndexMeta:
+def new_meta(encoder: Encoder, settings: IndexSettings, recipe: Recipe = DEFAULT_RECIPE) -> IndexMeta:
     prompts = getattr(encoder, "prompts", None)
     return IndexMeta(
         model=encoder.name,
@@ -51,7 +51,7 @@ def new_meta(encoder: Encoder, settings: Settings, recipe: Recipe = DEFAULT_RECI
     )
 
 
-def load_index(settings: Settings) -> SearchIndex:
+def load_index(settings: IndexSettings) -> SearchIndex:
     index = SearchIndex.load(settings.index_dir, settings.nprobe)
     if index.meta.model != settings.model:
         raise IndexUnavailable(
@@ -61,7 +61,7 @@ def load_index(settings: Settings) -> SearchIndex:
     return index
 
 
-def open_service(settings: Settings, encoder: Callable[[], Encoder]) -> SearchService:
+def open_service(settings: IndexSettings, encoder: Callable[[], Encoder]) -> SearchService:
     """The search service over the saved index, ranked as the settings say (CLI and API alike)."""
     ranking = RankingSettings(
         rrf_k=settings.rrf_k,
@@ -75,7 +75,7 @@ def open_service(settings: Settings, encoder: Callable[[], Encoder]) -> SearchSe
 CHUNK_BATCHES = 16  # embedding batches per cache append (512 texts at batch 32: about 10 s of e5 on 2 cores)
 
 
-def open_cache(settings: Settings, encoder: Encoder) -> EmbeddingCache | None:
+def open_cache(settings: IndexSettings, encoder: Encoder) -> EmbeddingCache | None:
     """The embedding cache of this encoder, or None when the settings turn it off."""
     if not settings.embedding_cache:
         return None
@@ -100,7 +100,7 @@ def stale_documents(current: dict[str, str], index: SearchIndex) -> tuple[set[st
 
 def sync(
     store: Store,
-    settings: Settings,
+    settings: IndexSettings,
     encoder: Callable[[], Encoder],
     *,
     changed: Collection[str] = (),
