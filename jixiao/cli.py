@@ -917,14 +917,27 @@ def _write_draft_files(drafted: Draft, xlsx: Path | None, ttl: Path | None, base
         raise typer.Exit(1) from None
 
 
+# The drafting judgement (issue 20), in the words the 起草 page uses.
+_DRAFT_MATCH = {
+    "close": "[green]有相近的前例 / close precedents[/]",
+    "related": "[yellow]没有相近的前例，以下是相关的 / no close precedent, related ones[/]",
+    "none": "[yellow]没有找到相近的前例：从标准框架开始 / no close precedent: the standard frame[/]",
+}
+_MATCH_WORD = {"close": "相近", "related": "相关", "none": "不相近"}
+
+
 def _print_draft(drafted: Draft) -> None:
     for warning in drafted.warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    out.print("[bold]前例 precedents[/]")
+    verdict = _DRAFT_MATCH.get(drafted.match.value if drafted.match else "", "")
+    out.print(f"[bold]前例 precedents[/]  {verdict}", highlight=False)
     for p in drafted.precedents:
         township = p.project.township.label if p.project.township else ""
         words = "、".join(p.shared_words[:6])
-        out.print(f" {p.rank}. {p.project.label}  [dim]{township} · 共同词 {words}[/]", highlight=False)
+        judged = f" · {_MATCH_WORD[p.match.value]}" if p.match else ""
+        out.print(
+            f" {p.rank}. {p.project.label}  [dim]{township} · 共同词 {words}{judged}[/]", highlight=False
+        )
     if drafted.objective:
         out.print(f"\n[bold]年度总体目标（草稿）[/] {drafted.objective}", highlight=False, soft_wrap=True)
     out.print("\n[bold]建议指标 proposed indicators[/]")

@@ -192,6 +192,15 @@ def test_draft_prints_precedents_and_a_table(ingested: Path) -> None:
     )
     assert code == 0, err
     assert "前例 precedents" in out and "门源县浩门镇政府" in out and "满意度指标" in out
+    # The drafting judgement is printed as the page says it, overall and per precedent (issue 20).
+    as_json = json.loads(
+        jixiao(
+            ingested, "draft", "--name", "村干部任职补贴", "--amount", "150", "--unit", "宝丰镇", "--json"
+        )[1]
+    )
+    words = {"close": "有相近的前例", "related": "以下是相关的", "none": "没有找到相近的前例"}
+    assert words[as_json["match"]] in out
+    assert any(w in out for w in (" · 相近", " · 相关", " · 不相近"))
 
 
 def test_draft_json(ingested: Path) -> None:
