@@ -423,6 +423,8 @@ def _counts(result: IngestResult) -> dict[str, Any]:
         "indicators": result.indicators,
         "targets": {k: result.targets.get(k, 0) for k in TARGET_KINDS},
         "warnings": result.warnings,
+        "inferred": result.inferred,
+        "dropped": result.dropped,
         "replaced": result.replaced,
     }
 

@@ -46,6 +46,10 @@ class IngestResult:
     warnings: list[str] = field(default_factory=list)
     quads: int = 0
     replaced: bool = False
+    # What the reader inferred rather than read, and what it dropped and why, each with its line
+    # ("line 11: '硬化村内道路长度': levels lost in the source; 产出指标/数量指标 inferred from its name").
+    inferred: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
 
     @classmethod
     def of(
@@ -65,6 +69,8 @@ class IngestResult:
             warnings=[*doc.warnings, *warnings],
             quads=quads,
             replaced=replaced,
+            inferred=list(doc.inferred),
+            dropped=list(doc.dropped),
         )
 
 

@@ -350,6 +350,8 @@ def _json_report(reports: list[FileReport], skipped: list[Skipped]) -> dict[str,
                 "targets": {k: r.targets.get(k, 0) for k in TARGET_KINDS},
                 "unparsed": r.targets.get("unparsed", 0),
                 "warnings": r.warnings,
+                "inferred": r.inferred,
+                "dropped": r.dropped,
                 "replaced": r.replaced,
             }
         )
@@ -358,6 +360,20 @@ def _json_report(reports: list[FileReport], skipped: list[Skipped]) -> dict[str,
         "skipped": [str(s.path) for s in skipped],
         "skipped_why": [s.why.name.lower().replace("_", "-") for s in skipped],
     }
+
+
+NOTES_SHOWN = 3  # per kind and file in the text report; --json has them all
+
+
+def _print_notes(what: str, lines: list[str]) -> None:
+    """What a reader inferred or dropped, with line numbers: the first few, then how many more."""
+    if not lines:
+        return
+    out.print(f"  {what} {len(lines)}:", highlight=False)
+    for line in lines[:NOTES_SHOWN]:
+        out.print(f"    {shown(line)}", highlight=False, soft_wrap=True)
+    if len(lines) > NOTES_SHOWN:
+        out.print(f"    … {len(lines) - NOTES_SHOWN} more (--json lists all)", highlight=False)
 
 
 def _print_report(reports: list[FileReport], skipped: list[Skipped], brief: bool = False) -> None:
@@ -400,6 +416,8 @@ def _print_report(reports: list[FileReport], skipped: list[Skipped], brief: bool
         out.print(
             f"  targets: {kinds} (typed {typed}/{r.indicators}, {share})", highlight=False, soft_wrap=True
         )
+        for what, lines in (("inferred", r.inferred), ("dropped", r.dropped)):
+            _print_notes(what, lines)
         total.update(r.targets)
     if len(reports) > 1:
         failed = sum(1 for r in reports if r.error)
