@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from ontology.namespace import JXCAT
 from ontology.requirements import categories_under, required_categories
 from search.entries import Entry, Kind, Ref, TargetValue
 from search.match import DraftCalibration, Match, PrecedentEvidence, overall, shipped_draft_calibration
@@ -58,6 +59,13 @@ REQUIRED = [
     for r in required_categories()
 ]
 LEVEL1_ORDER = [CAT + "output", CAT + "cost", CAT + "effect", CAT + "satisfaction"]
+# Every category that meets the cost requirement, in either tree (comparisons treat them as one).
+COST = frozenset(
+    m
+    for r in required_categories()
+    if r.iri == str(JXCAT.requiredCost)
+    for m in (*r.members, *categories_under(r.members))
+)
 
 PRECEDENTS = 8  # precedents shown and drawn from
 # Words nearly every project name has: sharing only these says nothing about being alike
