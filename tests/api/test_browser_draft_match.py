@@ -28,7 +28,7 @@ def draft(page: Page, name: str = NAME, unit: str = OWN, year: str = "2025", amo
     page.get_by_label("项目名称").fill(name)
     page.get_by_label("预算数").fill(amount)
     page.get_by_label("本单位/乡镇").fill(unit)
-    page.get_by_label("年度").fill(year)
+    page.locator("#year").fill(year)  # by id: "年度" is also in 年度总体目标
     page.get_by_role("button", name="起草").click()
     expect(page.locator(".draft-table tr.cand").first).to_be_visible()
 
@@ -152,7 +152,7 @@ def test_a_draft_is_saved_reopened_and_deleted_and_edits_are_not_lost_silently(v
     other = visit(LAPTOP)
     reopened = other.open(f"/draft?saved={saved}")
     expect(reopened.get_by_label("项目名称")).to_have_value(NAME)
-    expect(reopened.get_by_label("年度")).to_have_value("2025")
+    expect(reopened.locator("#year")).to_have_value("2025")
     expect(reopened.locator("#objective-text")).to_have_value("保存过的绩效目标")
     renamed = reopened.locator("tr.cand.selected", has_text="已改名的指标")
     expect(renamed).to_have_count(1)
