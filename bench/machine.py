@@ -7,6 +7,7 @@ AMX): a figure is only comparable with figures of the same model.
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import resource
@@ -62,7 +63,9 @@ def high_water_mb(pid: int | str = "self") -> float:
     """A process's own peak RSS (VmHWM). In a spawned child getrusage's maxrss is no use: Linux
     carries it over from the forked parent through exec, so it reports the parent's peak."""
     found = _status_mb("VmHWM", pid)
-    return found if found == found or pid != "self" else peak_rss_mb()
+    if math.isnan(found) and pid == "self":  # no /proc (not Linux): getrusage is right here
+        return peak_rss_mb()
+    return found
 
 
 def peak_rss_mb() -> float:
