@@ -510,7 +510,20 @@ def sparql(
     data: DataOption = None,
 ) -> None:
     """Run a SPARQL query against the store."""
-    store = _open(load_settings(data))
+    from api.sparql import uses_service
+
+    settings = load_settings(data)
+    # A pasted query may hide a SERVICE that makes this machine fetch a URL: the endpoint's rule
+    # (api.sparql, from the SPARQL terminals), the same setting to allow it.
+    if uses_service(query) and not settings.sparql_allow_service:
+        err.print(
+            "[red]error:[/] 不允许 SERVICE（联邦查询会访问其他网址）/ SERVICE (a federated query fetches"
+            " URLs) is not allowed; set JIXIAO_SPARQL_ALLOW_SERVICE=1 to allow it",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    store = _open(settings)
     try:
         result = store.query(query)
         text = query_output.render(result, fmt.value, out)

@@ -129,3 +129,17 @@ def _sample_files() -> list[str]:
 def test_dataset_clauses(query: str, defaults: tuple[str, ...], named: tuple[str, ...]) -> None:
     clauses = dataset_clauses(query)
     assert (clauses.default_graphs, clauses.named_graphs) == (defaults, named)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }",
+        # the escape that hid SERVICE from a text scan (issue 16 item 1)
+        "PREFIX e: <http://e/> SELECT ?s WHERE { OPTIONAL { ?x e:p e:a\\# }"
+        " SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }",
+    ],
+)
+def test_the_cli_refuses_service_as_the_endpoint_does(ingested: Path, query: str) -> None:
+    code, _out, err = jixiao(ingested, "sparql", query)
+    assert code == 2 and "SERVICE" in err and "Traceback" not in err
