@@ -3,9 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: quickstart setup browser demo serve lint format test test-fast bench bench-quality bench-speed bench-load bench-draft bench-formats bench-review bench-scale bench-embedding
+.PHONY: quickstart setup browser virtuoso demo serve lint format test test-fast bench bench-quality bench-speed bench-load bench-draft bench-formats bench-review bench-scale bench-embedding
 
-quickstart: setup browser demo
+quickstart: setup browser virtuoso demo
 
 # torch first, pinned: 2.13.0 is the CPU build on disk; an unpinned torch pulls GBs of CUDA packages.
 setup:
@@ -20,6 +20,13 @@ browser:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get install -y -qq chromium >/dev/null \
 	  || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; } \
 	  || echo "warning: could not install chromium; the browser tests will be skipped"; }
+
+# Debian's Virtuoso Open Source 7 for the remote-store tests (they start it themselves; issue 21).
+# Needs root or sudo, as chromium; without them those tests are skipped, and say why.
+virtuoso:
+	@command -v virtuoso-t >/dev/null || { $(SUDO) apt-get install -y -qq virtuoso-opensource-7-bin >/dev/null \
+	  || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq virtuoso-opensource-7-bin >/dev/null; } \
+	  || echo "warning: could not install virtuoso-opensource-7-bin; the Virtuoso tests will be skipped"; }
 
 demo:
 	$(BIN)/jixiao ingest samples/*.txt

@@ -12,11 +12,11 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from api import docs_pages, documents, http_guards, json_api, pages, review_routes, sparql_routes
 from api.catalogue import NotFound
+from api.contracts import ErrorBody, Health
 from api.messages_zh import chinese
 from api.not_found import not_found_page, wants_page
 from api.query_process import ClientGone
@@ -26,16 +26,6 @@ from jixiao.settings import Settings
 from jixiao.store import StoreError
 from search.encoder import Encoder, EncoderError, load_encoder
 from search.service import QueryError
-
-
-class ErrorBody(BaseModel):
-    """Every error: a message for people, the status for programs."""
-
-    error: str
-    error_zh: str | None = None  # the same in Chinese (api/messages_zh.py)
-    status: int
-    detail: list[Any] | None = None  # the validation problems, for 422
-
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": description}
@@ -91,10 +81,10 @@ def create_app(
     app.include_router(pages.router())
     pages.mount_assets(app)
 
-    @app.get("/health", tags=["service"], summary="Liveness and what is loaded")
+    @app.get("/health", tags=["service"], summary="Liveness and what is loaded", response_model=Health)
     def health(request: Request) -> dict[str, Any]:
         held: Resources = resources(request)
-        index = held.search.index if held.search else None
+        index = held.searcher
         return {
             "status": "ok",
             "documents": len(held.store.documents()),
@@ -103,7 +93,7 @@ def create_app(
                 "available": index is not None,
                 "problem": held.search_problem,
                 "entries": len(index) if index is not None else 0,
-                "model": index.meta.model if index is not None else None,
+                "model": index.model if index is not None else None,
                 "warnings": held.search_warnings(),
             },
             "sparql": {

@@ -178,7 +178,7 @@ class Catalogue:
             return None, None
         chain = {r["u"]: r for r in self._select(UNIT_CHAIN, start=iri)}
         if iri not in chain:
-            return self._ref(iri, None), None
+            return {**self._ref(iri, None), "code": None}, None  # the same shape as brief()
         top, seen = iri, {iri}
         while chain[top]["parent"] in chain and chain[top]["parent"] not in seen:
             top = chain[top]["parent"]

@@ -38,6 +38,13 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS, RDFS
 
+from api.contracts import (
+    DocumentPage,
+    Documents,
+    RemovedDocument,
+    UploadProgress,
+    UploadReport,
+)
 from api.resources import SEARCH_SLOTS, Resources, resources
 from ingest.decode import IngestError
 from ingest.formats.archive import check_archive
@@ -49,6 +56,7 @@ from jixiao.store_interface import LocalOxigraph
 from ontology.namespace import JX
 from search.encoder import EncoderError
 from search.index import IndexUnavailable
+from search.service import SearchService
 from search.sync import sync
 
 router = APIRouter(prefix="/api", tags=["documents"])
@@ -264,6 +272,8 @@ def _minter(held: Resources) -> IriMinter:
 @router.post(
     "/documents",
     summary="Upload tables (one or many, or a .zip of them): each is read and stored, the index updated",
+    response_model=UploadReport,
+    response_model_exclude_unset=True,  # a failed file's `exists` only when it is true (FailedFile)
     responses={401: {"description": "a write token is needed"}, 413: {"description": "too many bytes"}},
 )
 def upload(
@@ -434,7 +444,7 @@ def _after_write(held: Resources, changed: set[str]) -> list[str]:
     if isinstance(held.store, LocalOxigraph):
         held.store.oxigraph().flush()
     held.queries.refresh()
-    service = held.search
+    service = held.searcher  # in process, or Milvus (search.backend): sync writes to either
     if service is None:
         return [f"搜索索引未更新 / the search index was not updated: {held.search_problem}"]
     try:
@@ -442,7 +452,7 @@ def _after_write(held: Resources, changed: set[str]) -> list[str]:
     except (EncoderError, IndexUnavailable, OSError, StoreError) as exc:
         held.index_stale = True  # the graph is stored; search says it is behind
         return [f"搜索索引未更新 / the search index was not updated: {exc}; run `jixiao reindex`"]
-    if report.changed and report.index is not None:
+    if report.changed and report.index is not None and isinstance(service, SearchService):
         for _ in range(SEARCH_SLOTS):  # no search is half-way through the old index
             held.search_slots.acquire()
         try:
@@ -537,7 +547,11 @@ def _listing(held: Resources) -> list[dict[str, Any]]:
     return found
 
 
-@router.get("/documents", summary="The stored documents: file name, layout, format, counts, when, sha256")
+@router.get(
+    "/documents",
+    summary="The stored documents: file name, layout, format, counts, when, sha256",
+    response_model=Documents,
+)
 def documents(held: Held) -> dict[str, Any]:
     return {"documents": _listing(held)}
 
@@ -554,13 +568,17 @@ def _graph_of(held: Resources, id: str) -> URIRef:
 
 
 @router.get(
-    "/documents/progress", summary="The upload being read: files read, stored, failed, the current one"
+    "/documents/progress",
+    summary="The upload being read: files read, stored, failed, the current one",
+    response_model=UploadProgress,
 )
 async def progress() -> dict[str, Any]:
     return _PROGRESS.as_json()
 
 
-@router.get("/documents/{id:path}", summary="One document: its report and its projects")
+@router.get(
+    "/documents/{id:path}", summary="One document: its report and its projects", response_model=DocumentPage
+)
 def document(held: Held, id: str) -> dict[str, Any]:
     graph = _graph_of(held, id)
     listed = next((d for d in _listing(held) if d["id"] == held.catalogue.ids.id(str(graph))), None)
@@ -569,7 +587,11 @@ def document(held: Held, id: str) -> dict[str, Any]:
     return {**listed, "project_links": _projects(held, graph)}
 
 
-@router.delete("/documents/{id:path}", summary="Remove a document (its named graph) and its search entries")
+@router.delete(
+    "/documents/{id:path}",
+    summary="Remove a document (its named graph) and its search entries",
+    response_model=RemovedDocument,
+)
 def remove(held: Held, _: Writer, id: str) -> dict[str, Any]:
     with _WRITES:
         graph = _graph_of(held, id)

@@ -8,17 +8,34 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi import Path as PathParam
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from api.catalogue import Ids, NotFound
+from api.contracts import (
+    CategoryNode,
+    DeletedDraft,
+    DraftProposal,
+    DraftReview,
+    Examples,
+    IndicatorPage,
+    ProjectPage,
+    SavedDraft,
+    SavedDraftRef,
+    SavedDrafts,
+    SearchHit,
+    SearchResults,
+    SimilarResults,
+    Unit,
+)
 from api.http_guards import cross_origin_write
-from api.resources import Resources, resources, search_service
+from api.resources import Resources, resources, search_service, searcher
 from jixiao.drafting.draft import Drafter, DraftRequest, DraftTable
 from jixiao.drafting.export import TURTLE_MEDIA_TYPE, XLSX_MEDIA_TYPE, attachment, draft_turtle, draft_xlsx
 from jixiao.drafting.review import review_json
 from jixiao.drafting.saved import DraftStore, UnknownDraft
 from ontology import PREFIXES
 from ontology.cookbook import cookbook
+from search.backend import Searcher
 from search.entries import Kind
 from search.service import MAX_QUERY_CHARS, Filters, Hit, Mode, QueryError, SearchService
 
@@ -26,21 +43,21 @@ router = APIRouter(prefix="/api", tags=["api"])
 
 Held = Annotated[Resources, Depends(resources)]
 Service = Annotated[SearchService, Depends(search_service)]
+Finder = Annotated[Searcher, Depends(searcher)]  # search and similar: either backend (search.backend)
 
 
-def _hit(hit: Hit, ids: Ids) -> dict[str, Any]:
-    found = hit.to_json()
-    found["id"] = ids.id(found["iri"])
-    for key in ("project", "unit", "township"):
-        if found[key]:
-            found[key]["id"] = ids.id(found[key]["iri"])
-    return found
+def _hit(hit: Hit, ids: Ids) -> SearchHit:
+    return SearchHit.of(hit, ids)
 
 
-@router.get("/search", summary="Search indicators, objectives and projects (hybrid: embeddings + BM25)")
+@router.get(
+    "/search",
+    summary="Search indicators, objectives and projects (hybrid: embeddings + BM25)",
+    response_model=SearchResults,
+)
 def search(
     held: Held,
-    service: Service,
+    service: Finder,
     q: Annotated[str, Query(min_length=1, max_length=4 * MAX_QUERY_CHARS, description="words or a sentence")],
     kind: Kind | None = None,
     unit: Annotated[
@@ -70,18 +87,22 @@ def search(
     }
 
 
-@router.get("/similar", summary="The same kind of entry in other townships, nearest first")
+@router.get(
+    "/similar",
+    summary="The same kind of entry in other townships, nearest first",
+    response_model=SimilarResults,
+)
 def similar(
     held: Held,
-    service: Service,
+    service: Finder,
     id: Annotated[str, Query(min_length=1, max_length=2000, description="an id or IRI")],
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> dict[str, Any]:
     iri = held.catalogue.ids.iri(id)
-    if iri not in service.index.by_iri:
+    entry = service.entry_of(iri)
+    if entry is None:
         raise NotFound(f"{id}: not in the search index (an indicator, objective or project id)")
     hits = service.similar(iri, limit=limit)
-    entry = service.index.entry(service.index.by_iri[iri])
     return {
         "of": _hit(Hit(entry, 1.0), held.catalogue.ids),
         "hits": [_hit(hit, held.catalogue.ids) for hit in hits],
@@ -89,27 +110,45 @@ def similar(
     }
 
 
-@router.get("/projects/{id:path}", summary="A project with its objectives and indicator tree")
+@router.get(
+    "/projects/{id:path}",
+    summary="A project with its objectives and indicator tree",
+    response_model=ProjectPage,
+)
 def project(held: Held, id: str) -> dict[str, Any]:
     return held.catalogue.project(id)
 
 
-@router.get("/indicators/{id:path}", summary="An indicator with its target, category path and project")
+@router.get(
+    "/indicators/{id:path}",
+    summary="An indicator with its target, category path and project",
+    response_model=IndicatorPage,
+)
 def indicator(held: Held, id: str) -> dict[str, Any]:
     return held.catalogue.indicator(id)
 
 
-@router.get("/units", summary="Budget units (townships and their departments) with counts")
+@router.get(
+    "/units", summary="Budget units (townships and their departments) with counts", response_model=list[Unit]
+)
 def units(held: Held) -> list[dict[str, Any]]:
     return held.catalogue.units()
 
 
-@router.get("/categories", summary="The indicator category tree (SKOS) with indicator counts")
+@router.get(
+    "/categories",
+    summary="The indicator category tree (SKOS) with indicator counts",
+    response_model=list[CategoryNode],
+)
 def categories(held: Held) -> list[dict[str, Any]]:
     return held.catalogue.categories()
 
 
-@router.get("/examples", summary="Example SPARQL queries (the cookbook) and the prefixes to start from")
+@router.get(
+    "/examples",
+    summary="Example SPARQL queries (the cookbook) and the prefixes to start from",
+    response_model=Examples,
+)
 def examples() -> dict[str, Any]:
     return {
         "prefixes": PREFIXES,
@@ -141,7 +180,9 @@ class DraftInput(BaseModel):
     year: int | None = Field(default=None, ge=1900, le=2200)
 
 
-@router.post("/draft", summary="Draft a target table from precedents (起草绩效目标)")
+@router.post(
+    "/draft", summary="Draft a target table from precedents (起草绩效目标)", response_model=DraftProposal
+)
 def draft(held: Held, service: Service, body: DraftInput) -> dict[str, Any]:
     if not body.name.strip():
         raise QueryError("a project name is needed / 请填写项目名称")
@@ -289,7 +330,11 @@ def draft_export(
 # --- the review of a draft, and drafts saved on the server ----------------------------------------
 
 
-@router.post("/draft/review", summary="The review rules (审核) run on a draft table, before it is exported")
+@router.post(
+    "/draft/review",
+    summary="The review rules (审核) run on a draft table, before it is exported",
+    response_model=DraftReview,
+)
 def draft_review(held: Held, body: DraftTableInput) -> dict[str, Any]:
     """The body is the `table` of POST /api/draft, edited or not. The findings are those
     `jixiao review` would give the table once filed (missing categories, cost against the amount,
@@ -322,12 +367,16 @@ def _same_origin(request: Request, held: Resources) -> None:
         raise HTTPException(403, reason)
 
 
-@router.get("/drafts", summary="Drafts saved on the server, the latest first")
+@router.get("/drafts", summary="Drafts saved on the server, the latest first", response_model=SavedDrafts)
 def drafts(held: Held) -> dict[str, Any]:
     return {"drafts": _drafts(held).list()}
 
 
-@router.post("/drafts", summary="Save a draft on the server (a new one, or over the one with that id)")
+@router.post(
+    "/drafts",
+    summary="Save a draft on the server (a new one, or over the one with that id)",
+    response_model=SavedDraftRef,
+)
 def save_draft(held: Held, request: Request, body: SavedDraftInput) -> dict[str, Any]:
     _same_origin(request, held)
     try:
@@ -337,15 +386,22 @@ def save_draft(held: Held, request: Request, body: SavedDraftInput) -> dict[str,
     return {"id": saved["id"], "name": saved["name"], "saved_at": saved["saved_at"]}
 
 
-@router.get("/drafts/{draft_id}", summary="A saved draft: its request and its table")
-def saved_draft(held: Held, draft_id: DraftId) -> dict[str, Any]:
+@router.get(
+    "/drafts/{draft_id}", summary="A saved draft: its request and its table", response_model=SavedDraft
+)
+def saved_draft(held: Held, draft_id: DraftId) -> SavedDraft:
     try:
-        return _drafts(held).load(draft_id)
+        found = _drafts(held).load(draft_id)
     except UnknownDraft as exc:
         raise NotFound(str(exc)) from exc
+    try:  # a file edited by hand, or half an old version: said, not a 500 without a word
+        return SavedDraft.model_validate(found)
+    except ValidationError as exc:
+        problem = f"{exc.error_count()} problem(s), first: {exc.errors()[0]['msg']}"
+        raise HTTPException(500, f"saved draft {draft_id} cannot be read ({problem})") from None
 
 
-@router.delete("/drafts/{draft_id}", summary="Delete a saved draft")
+@router.delete("/drafts/{draft_id}", summary="Delete a saved draft", response_model=DeletedDraft)
 def delete_draft(held: Held, request: Request, draft_id: DraftId) -> dict[str, Any]:
     _same_origin(request, held)
     try:

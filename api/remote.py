@@ -11,12 +11,14 @@ What cannot be enforced from here: a query the server is still computing goes on
 gives up on it (set the server's own limit, `oxigraph serve --timeout-s`, Fuseki's
 `arq:queryTimeout`), and the server computes its whole answer even when jixiao keeps only the
 first rows. The time limit here is the HTTP read timeout (no byte for that long) plus the check
-between rows.
+between rows. Virtuoso is told the limit and the row cap (it stops itself and says so in a header:
+`cut_by_server`, which api.sparql reports as X-Jixiao-Cut).
 """
 
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -24,6 +26,7 @@ import httpx
 import pyoxigraph as ox
 
 from api.sparql import Answer, Dataset, Deadline, Endpoint, GraphNames, Limits, ProtocolError
+from jixiao import virtuoso
 from jixiao.remote_store import RemoteError, SparqlClient
 
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
@@ -32,6 +35,13 @@ ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 class RemoteEngine:
     def __init__(self, client: SparqlClient) -> None:
         self.client = client
+        self._last = threading.local()  # this thread's last answer: cut by the server?
+
+    def cut_by_server(self) -> str | None:
+        """'time' or 'rows' when the server cut this thread's last answer short (Virtuoso answers
+        200 with the rows found so far and says so only in a header): api.sparql reports it."""
+        cut: str | None = getattr(self._last, "cut", None)
+        return cut
 
     def query(
         self,
@@ -47,13 +57,24 @@ class RemoteEngine:
         defaults = default_graph if isinstance(default_graph, list) else [default_graph]
         default_iris = [g.value for g in defaults if isinstance(g, ox.NamedNode)]
         named_iris = [g.value for g in named_graphs or [] if isinstance(g, ox.NamedNode)]
+        form = virtuoso.query_form(query) if self.client.virtuoso else None
+        # Virtuoso answers a CONSTRUCT asked for ACCEPT in a JSON of its own: ask for N-Triples.
+        accept = "application/n-triples" if form in ("CONSTRUCT", "DESCRIBE") else ACCEPT
         try:
-            response = self.client.query(query, ACCEPT, default_iris, named_iris, stream=True)
+            response = self.client.query(query, accept, default_iris, named_iris, stream=True)
         except RemoteError as exc:
             raise protocol_error(exc, self.client.timeout) from None
+        self._last.cut = virtuoso.server_cut(response) if self.client.virtuoso else None
         media = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        body = io.BufferedReader(_Body(response, self.client.timeout))
-        if media in ("application/sparql-results+json", "application/json"):
+        json_results = media in ("application/sparql-results+json", "application/json")
+        raw = _Body(response, self.client.timeout, normalise=self.client.virtuoso and json_results)
+        body = io.BufferedReader(raw)
+        if json_results and form == "ASK":
+            # Its ASK answer is a one-row SELECT: read whole (one row), given back as a boolean.
+            whole = virtuoso.boolean_json(body.read())
+            body.close()
+            return ox.parse_query_results(io.BytesIO(whole), ox.QueryResultsFormat.JSON)
+        if json_results:
             return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
         if media in ("application/n-triples", "text/plain"):
             return _triples(ox.parse(body, ox.RdfFormat.N_TRIPLES))
@@ -90,9 +111,11 @@ class _Body(io.RawIOBase):
     """A streaming response as a file for pyoxigraph's parsers; closing it (or dropping it, with
     the results that read from it) closes the connection, so a capped answer is not read to the end."""
 
-    def __init__(self, response: httpx.Response, timeout: float) -> None:
+    def __init__(self, response: httpx.Response, timeout: float, normalise: bool = False) -> None:
         self._response = response
-        self._chunks = response.iter_bytes()
+        chunks = response.iter_bytes()
+        # Virtuoso's booleans ("1"/"0") as SPARQL's, on the fly (jixiao.virtuoso).
+        self._chunks = virtuoso.normalised_chunks(chunks) if normalise else chunks
         self._pending = b""
         self._timeout = timeout
 
@@ -127,6 +150,9 @@ class InProcessQueries:
     process is needed to survive an engine crash or to stop a query; a thread waits for the answer."""
 
     def __init__(self, engine: RemoteEngine, limits: Limits) -> None:
+        # One row past the cap, so that a cut answer reads as cut (Virtuoso computes the whole
+        # answer before sending any of it: without this a capped query runs to its time limit).
+        engine.client.max_rows = limits.max_rows + 1
         self.engine = engine
         self.endpoint = Endpoint(engine, limits)
         self.limits = limits

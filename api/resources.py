@@ -20,10 +20,11 @@ from jixiao.remote_store import SparqlClient
 from jixiao.settings import Settings
 from jixiao.store import Store, open_store
 from jixiao.store_interface import LocalOxigraph, SparqlPassthrough
+from search.backend import Searcher
 from search.encoder import Encoder
 from search.index import IndexUnavailable
 from search.service import SearchService
-from search.sync import graph_state, open_service, stale_documents
+from search.sync import graph_state, open_searcher, stale_documents
 
 SPARQL_WORKERS = 2  # query processes (2 cores here), besides the express one; more queries wait
 # Searches encoding at once. Each torch call already uses every core; twenty at once only fight
@@ -95,7 +96,7 @@ class Resources:
     catalogue: Catalogue
     endpoint: Endpoint  # updates, applied in this process (they need the writable store)
     queries: Queries  # queries, in worker processes (or the remote store's server)
-    search: SearchService | None
+    search: SearchService | None  # the in-process index: drafting and review read it whole
     search_problem: str | None  # why there is no search (no index yet, another model…)
     index_stale: bool  # the index was built from other versions of the documents
     rehearsal: UpdateRehearsal | None  # updates run first in a worker (embedded store): query_process
@@ -106,6 +107,8 @@ class Resources:
         default_factory=lambda: threading.BoundedSemaphore(SEARCH_SLOTS)
     )
     updated_over_sparql: bool = False  # the graph changed since start; the index does not follow
+    # What /api/search and /api/similar ask (search.backend): `search` itself in process, or Milvus.
+    searcher: Searcher | None = None
 
     def search_warnings(self) -> list[str]:
         warnings = []
@@ -148,17 +151,24 @@ def open_resources(
         allow_load=settings.sparql_allow_load,
     )
     search: SearchService | None = None
+    searcher: Searcher | None = None
     problem: str | None = None
     stale = False
     try:
-        search = open_service(settings, encoder)
+        searcher = open_searcher(settings, encoder)
     except IndexUnavailable as exc:
         problem = str(exc)
-    if search is not None:
-        changed, gone = stale_documents(graph_state(store), search.index)
+    if isinstance(searcher, SearchService):
+        search = searcher
+    elif searcher is not None:
+        problem = (
+            f"drafting and review read the in-process index; the search backend is {settings.search_backend}"
+        )
+    if searcher is not None:
+        changed, gone = stale_documents(graph_state(store), searcher.documents)
         stale = bool(changed or gone)
         if preload_model:
-            _ = search.encoder  # load now, so the first search does not wait for it
+            _ = searcher.encoder  # load now, so the first search does not wait for it
     engine, queries = _query_engine(store, settings, limits)
     rehearsal = None
     if isinstance(store, LocalOxigraph):
@@ -173,6 +183,7 @@ def open_resources(
         search=search,
         search_problem=problem,
         index_stale=stale,
+        searcher=searcher,
     )
 
 
@@ -190,6 +201,14 @@ def _query_engine(store: Store, settings: Settings, limits: Limits) -> tuple[Que
 def resources(request: Request) -> Resources:
     found: Resources = request.app.state.resources
     return found
+
+
+def searcher(request: Request) -> Searcher:
+    """Search and similar, from whichever backend holds the entries."""
+    held = resources(request)
+    if held.searcher is None:
+        raise HTTPException(503, f"search is not available: {held.search_problem}")
+    return held.searcher
 
 
 def search_service(request: Request) -> SearchService:

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from api.catalogue import Ids
+from api.contracts import ReviewReport
 from api.resources import Resources, resources
 from jixiao.review import ReviewContext, Severity, run_review
 from jixiao.review.model import Finding
@@ -29,11 +30,9 @@ _one_at_a_time = threading.Lock()
 RuleId = enum.StrEnum("RuleId", {rule.id: rule.id for rule in all_rules()})  # type: ignore[misc]
 
 
-def _finding(finding: Finding, ids: Ids) -> dict[str, Any]:
-    found = finding.to_json()
-    found["focus_id"] = ids.id(finding.focus)
-    found["project_id"] = ids.id(finding.project) if finding.project else None
-    return found
+def _finding(finding: Finding, review: Review, ids: Ids) -> dict[str, Any]:
+    place = review.projects.get(finding.project or "")
+    return finding.record(place, ids.id).model_dump(mode="json")
 
 
 def _counts(review: Review) -> dict[str, Any]:
@@ -63,7 +62,7 @@ def _budget_townships(context: ReviewContext) -> dict[str, str]:
     return {str(row.budget): str(row.township) for row in context.select(BUDGET_TOWNSHIPS)}
 
 
-@router.get("/review", summary="Review findings (审核), grouped per project")
+@router.get("/review", summary="Review findings (审核), grouped per project", response_model=ReviewReport)
 def review(
     held: Held,
     severity: Annotated[
@@ -108,7 +107,7 @@ def review(
                 "heading": group.heading,
                 "township": township_of(group.findings[0]) or None,
                 "project": project,
-                "findings": [_finding(f, ids) for f in group.findings],
+                "findings": [_finding(f, filtered, ids) for f in group.findings],
             }
         )
     warnings = held.search_warnings() if "copy-paste" not in result.skipped else []

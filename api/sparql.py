@@ -259,8 +259,14 @@ class Endpoint:
         if isinstance(result, ox.QueryBoolean):
             return self._boolean(bool(result), accept, format_param)
         if isinstance(result, ox.QuerySolutions):
-            return self._solutions(result, accept, deadline, format_param)
-        return self._triples(result, accept, deadline, format_param)
+            answer = self._solutions(result, accept, deadline, format_param)
+        else:
+            answer = self._triples(result, accept, deadline, format_param)
+        # A server that cut its answer short says so apart from the rows (api.remote: Virtuoso).
+        cut_by_server = getattr(self.store, "cut_by_server", None)
+        if answer.cut is None and cut_by_server is not None:
+            answer.cut = cut_by_server()
+        return answer
 
     def update(self, text: str, deadline: Deadline | None = None) -> None:
         """Apply an update; its time limit (the rehearsal's) counts from `deadline.started`, the

@@ -326,3 +326,93 @@ def write_calibration(calibration: DraftCalibration, path: Path = DRAFT_CALIBRAT
     import json
 
     path.write_text(json.dumps(calibration.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# --- why "close" is never said: the ceiling, and each close draft's evidence ----------------------
+
+
+@dataclass(frozen=True)
+class Ceiling:
+    """Drafts ranked by their best precedent's probability under one model: `cuts[k-1]` is how
+    many of the first k are truly close. A model fitted on every draft and read on those same
+    drafts (in-sample) is an upper bound of what leave-one-out can reach with these features."""
+
+    cuts: list[int]
+    truly_close: int
+
+    def best_recall_at(self, precision: float) -> tuple[int, int]:
+        """(right, said) at the deepest cut whose precision is at least `precision`; (0, 0) if none."""
+        found = (0, 0)
+        for said, right in enumerate(self.cuts, 1):
+            if right / said >= precision:
+                found = (right, said)
+        return found
+
+    def precision_at_recall(self, recall: float) -> tuple[int, int]:
+        """(right, said) at the first cut reaching `recall` of the truly close drafts; (0, 0) if none."""
+        for said, right in enumerate(self.cuts, 1):
+            if self.truly_close and right / self.truly_close >= recall:
+                return right, said
+        return 0, 0
+
+
+def ceiling(drafted: Sequence[Drafted], model: Logistic) -> Ceiling:
+    scored = sorted(
+        (
+            (
+                max(
+                    (model.probability(p.evidence.vector()) for p in d.precedents if p.evidence), default=0.0
+                ),
+                i,
+            )
+            for i, d in enumerate(drafted)
+        ),
+        reverse=True,
+    )
+    cuts, right = [], 0
+    for _probability, i in scored:
+        right += drafted[i].case.close
+        cuts.append(right)
+    return Ceiling(cuts, sum(d.case.close for d in drafted))
+
+
+def evidence_table(drafted: Sequence[Drafted]) -> list[str]:
+    """Each close draft: its best judged counterpart's rank and evidence beside the strongest
+    other precedent's (by z), and the strongest precedent of the drafts with no close one."""
+    lines = [
+        "| close draft | judged counterpart (rank: z / name coverage / objective z) |"
+        " strongest other precedent (rank: z / coverage / objective z) |",
+        "|---|---|---|",
+    ]
+
+    def cell(p: Precedent | None) -> str:
+        if p is None or p.evidence is None:
+            return "not among the 8"
+        e = p.evidence
+        return f"{p.project.label} ({p.rank}: {e.z:.2f} / {e.name_coverage:.2f} / {e.objective_z:.2f})"
+
+    def z(p: Precedent) -> float:
+        return p.evidence.z if p.evidence else float("-inf")
+
+    for d in drafted:
+        if not d.case.close:
+            continue
+        theirs = [p for p in d.precedents if p.project.iri in d.case.counterparts]
+        others = [p for p in d.precedents if p.project.iri not in d.case.counterparts]
+        lines.append(
+            f"| {d.case.name} | {cell(max(theirs, key=z, default=None))} |"
+            f" {cell(max(others, key=z, default=None))} |"
+        )
+    strongest = sorted(
+        ((max(d.precedents, key=z), d) for d in drafted if not d.case.close and d.precedents),
+        key=lambda pair: -z(pair[0]),
+    )[:8]
+    lines += [
+        "",
+        "The strongest precedents of drafts with no close one (by z):",
+        "",
+        "| draft (group) | its strongest precedent (rank: z / coverage / objective z) |",
+        "|---|---|",
+        *(f"| {d.case.name} ({d.case.group}) | {cell(p)} |" for p, d in strongest),
+    ]
+    return lines

@@ -20,6 +20,15 @@ as jixiao ships none of these runtimes.
 
 Load time and memory come from a fresh process per variant (import, then load; RSS after loading
 and peak after encoding 64 texts). The graphs are built once into /tmp and reused.
+
+    .venv/bin/python bench/embedding.py --precision bfloat16 [bfloat16-autocast] [--rounds 3] [--write]
+
+`--precision` (issue 22) instead compares the precisions jixiao's own loader offers
+(search.encoder.open_sentence_transformer: float32, and bfloat16 weights with float32 pooling and
+normalisation), and `bfloat16-autocast` (the float32 weights under torch.autocast, measured only), at
+the shipped batch size, in the same interleaved blocks; with each one's hybrid nDCG@10 and its
+vectors' cosine to float32's on the samples. Its rule: at least 2x float32's texts/s and at most
+0.003 hybrid nDCG@10 lost. Written to RESULTS.md's `embedding-precision` section.
 """
 
 from __future__ import annotations
@@ -59,7 +68,14 @@ from bench.machine import high_water_mb, rss_mb  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from jixiao.settings import Settings  # noqa: E402
 from search.default_model import DEFAULT_MODEL, build_key, ensure_default_model  # noqa: E402
-from search.encoder import Encoder, Prompts, SentenceTransformerEncoder, prompts_for  # noqa: E402
+from search.encoder import (  # noqa: E402
+    Encoder,
+    Prompts,
+    SentenceTransformerEncoder,
+    open_sentence_transformer,
+    prompts_for,
+)
+from search.precision import AUTO, BFLOAT16, FLOAT32, resolve_precision  # noqa: E402
 
 Vectors = npt.NDArray[np.float32]
 SEED = 8  # the synthetic subset
@@ -73,6 +89,10 @@ DEFAULT = "torch-b16"
 FFN_OUTPUT = re.compile(r"layer\.\d+[./]output[./]dense")  # not attention/output/dense
 ARCHITECTURES = ("bert", "roberta", "xlm-roberta")  # whose layers the ONNX optimizer knows
 FORMAT = 1  # of encoder.json beside each graph
+AUTOCAST = "bfloat16-autocast"
+PRECISIONS = (FLOAT32, BFLOAT16, AUTOCAST)
+PRECISION_MIN_RATIO = 2.0  # issue 22: bfloat16 must at least double float32's texts/s...
+PRECISION_MAX_LOSS = 0.003  # ...for at most this much hybrid nDCG@10
 MODEL_FILE, TOKENIZER_FILE, INFO_FILE = "model.onnx", "tokenizer.json", "encoder.json"
 
 
@@ -155,6 +175,37 @@ class NanoEncoder:
 
     def encode_passages(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> Vectors:
         return np.asarray(self.engine.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+
+class AutocastEncoder(SentenceTransformerEncoder):
+    """Float32 weights, each encode call under torch.autocast(bfloat16): matrix multiplies in
+    bfloat16 with the weights cast at each call, the rest (LayerNorm, softmax, residuals) in float32.
+    Pooling and normalisation in float32 (the token embeddings are cast back, as in bfloat16 mode)."""
+
+    def _encode(self, texts: Sequence[str], prompt: str) -> Vectors:
+        import torch
+
+        with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+            return super()._encode(texts, prompt)
+
+
+def load_precision(precision: str, cache: Path) -> Encoder:
+    """One precision as jixiao's loader gives it (the autocast variant built on a float32 load)."""
+    batch = Settings().batch_size
+    if precision != AUTOCAST:
+        return open_sentence_transformer(DEFAULT_MODEL, cache, batch_size=batch, precision=precision)
+    loaded = open_sentence_transformer(DEFAULT_MODEL, cache, batch_size=batch)
+    from sentence_transformers.sentence_transformer.modules import Transformer
+
+    for module in loaded._model:
+        if isinstance(module, Transformer):
+            module.register_forward_hook(_float32_tokens)
+    return AutocastEncoder(loaded._model, loaded.name, loaded.prompts, batch, precision=AUTOCAST)
+
+
+def _float32_tokens(_module: Any, _inputs: Any, features: dict[str, Any]) -> dict[str, Any]:
+    return {key: value.float() if hasattr(value, "float") and key == "token_embeddings" else value
+            for key, value in features.items()}  # fmt: skip
 
 
 class Perturbed:
@@ -581,11 +632,20 @@ def main() -> None:
     parser.add_argument(
         "--section", default="embedding", help="RESULTS.md section to write (a rerun of a few variants)"
     )
+    parser.add_argument(
+        "--precision",
+        nargs="+",
+        choices=PRECISIONS,
+        help="compare these precisions of jixiao's own loader instead (float32 is always included)",
+    )
     parser.add_argument("--probe", nargs=3, help=argparse.SUPPRESS)  # WEIGHTS FOLDER CACHE; texts on stdin
     args = parser.parse_args()
     if args.probe:
         weights, folder, cache = args.probe
         print(json.dumps(probe(weights, Path(folder), Path(cache), json.loads(sys.stdin.read()))))
+        return
+    if args.precision:
+        main_precision(args)
         return
     from bench.speed import CpuShare
 
@@ -634,6 +694,157 @@ def main() -> None:
         "others' CPU column is their share while each variant ran.")  # fmt: skip
     if args.write:
         write_section(args.section, "\n".join(lines))
+
+
+def main_precision(args: argparse.Namespace) -> None:
+    """float32 against bfloat16 (and autocast), interleaved block by block, with nDCG@10 and cosines."""
+    from bench.speed import CpuShare
+
+    lines: list[str] = []
+
+    def say(line: str = "") -> None:
+        print(line, flush=True)
+        lines.append(line)
+
+    def note(message: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+    whole = CpuShare()
+    cache = Settings().cache
+    ensure_default_model(cache)
+    precisions = [FLOAT32, *(p for p in dict.fromkeys(args.precision) if p != FLOAT32)]
+    note("reading the samples and generating the synthetic corpus")
+    sample, synthetic = texts_for(args.subset)
+    blocks = [synthetic[start : start + args.block] for start in range(0, len(synthetic), args.block)]
+    note(f"loading {', '.join(precisions)}")
+    encoders: dict[str, Encoder] = {}
+    load_s: dict[str, float] = {}
+    for precision in precisions:
+        started = time.perf_counter()
+        encoders[precision] = load_precision(precision, cache)
+        load_s[precision] = time.perf_counter() - started
+    # The samples are embedded once per precision, by the nDCG@10 run (emulated bfloat16 is slow):
+    # the timing is on the synthetic blocks, the cosines on what the quality run embedded.
+    note(f"timing: {len(blocks)} synthetic blocks, {len(encoders)} precisions, interleaved")
+    timing, _ = interleaved(encoders, blocks, args.rounds, note)
+    note("nDCG@10 of each precision (the samples embedded once each)")
+    memos = {key: Remembered(encoder) for key, encoder in encoders.items()}
+    scores = quality(dict(memos))
+    queries = [q.text for q in _quality_queries()]
+    query_cos = {
+        key: (memo.encode_queries(queries) * memos[FLOAT32].encode_queries(queries)).sum(axis=1)
+        for key, memo in memos.items()
+    }
+    passage_cos = {key: memo.cosines(memos[FLOAT32]) for key, memo in memos.items()}
+    samples_rate = {key: memo.passage_texts / memo.passage_seconds for key, memo in memos.items()}
+
+    per_round = len(blocks)
+    command = shlex.join(["bench/embedding.py", *sys.argv[1:]])
+    choice = resolve_precision(AUTO)
+    say(f"## Embedding precision ({time.strftime('%Y-%m-%d %H:%M %Z')})")
+    say()
+    say(f"`.venv/bin/python {command}` on {cpu_model()}, {cores()} cores, {ram_gib():.0f} GiB RAM; "
+        f"{versions()}; torch on {os.environ.get('OMP_NUM_THREADS') or 'its default'} threads. "
+        f"`auto` on this machine: {choice.describe()}; torch's own check: AMX tiles "
+        f"{_torch_says('_is_amx_tile_supported')}, "
+        f"AVX-512 BF16 {_torch_says('_is_avx512_bf16_supported')}.")  # fmt: skip
+    say()
+    say(f"Texts: {args.subset} distinct synthetic texts (bench/speed.py's corpus, fixed seed) in "
+        f"{len(blocks)} blocks of {args.block}; the samples' {len(sample)} entries in the nDCG@10 run; "
+        f"{args.rounds} round(s). Every precision encodes a block before the next block starts, "
+        "in an order that rotates block by block, so another job on the shared machine slows all "
+        "alike; *ratio* is the median of the per-block ratios to float32 on the synthetic blocks over "
+        f"all rounds (range in brackets). Batch {Settings().batch_size}, texts sorted by length, as "
+        "shipped. nDCG@10: bench/quality.py's queries on the samples, default settings. *samples "
+        "texts/s*: the nDCG@10 run's one pass over the samples' passages (not interleaved). *cos*: the "
+        "samples' passage vectors and the queries' vectors against float32's, lowest / mean. *rule* "
+        f"(issue 22): ratio ≥ {PRECISION_MIN_RATIO} and at most {PRECISION_MAX_LOSS} hybrid "
+        "nDCG@10 lost.")  # fmt: skip
+    say()
+    say("| precision | synthetic texts/s | ratio to float32 | samples texts/s | hybrid | dense | "
+        "passages cos min / mean | queries cos min / mean | load s | others' CPU | rule |")  # fmt: skip
+    say("|---|---:|---:|---:|---:|---:|---|---|---:|---:|---|")
+
+    def synthetic_seconds(key: str) -> list[float]:
+        return [s for i, s in enumerate(timing.seconds[key]) if i % per_round < len(blocks)]
+
+    for key in precisions:
+        seconds = timing.seconds[key]
+        ratios = [r / s for r, s in zip(synthetic_seconds(FLOAT32), synthetic_seconds(key), strict=True)]
+        ratio = statistics.median(ratios)
+        rate = args.subset * args.rounds / sum(synthetic_seconds(key))
+        sample_rate = samples_rate[key]
+        passages = passage_cos[key]
+        hybrid, dense = scores[key]
+        loss = scores[FLOAT32][0] - hybrid
+        share = float(np.average(timing.others[key], weights=seconds))
+        if key == FLOAT32:
+            rule = "baseline"
+        elif ratio < PRECISION_MIN_RATIO:
+            rule = f"not 2× ({ratio:.2f}×)"
+        elif loss > PRECISION_MAX_LOSS:
+            rule = f"loses {loss:.4f}"
+        else:
+            rule = f"**passes** ({loss:+.4f})"
+        spread = f"{ratio:.2f} ({min(ratios):.2f}–{max(ratios):.2f})"
+        say(f"| `{key}` | {rate:.1f} | {spread} | {sample_rate:.1f} | {hybrid:.4f} | {dense:.4f} | "
+            f"{passages.min():.6f} / {passages.mean():.6f} | "
+            f"{query_cos[key].min():.6f} / {query_cos[key].mean():.6f} | {load_s[key]:.1f} | "
+            f"{share:.0%} | {rule} |")  # fmt: skip
+    say()
+    share = whole.others()
+    flag = " — **the machine was shared: rates are low, ratios less so**" if share > 0.1 else ""
+    say(f"Other processes used {share:.0%} of the machine's CPU over the whole run{flag}; the "
+        "others' CPU column is their share while each precision ran.")  # fmt: skip
+    if args.write:
+        write_section("embedding-precision", "\n".join(lines))
+
+
+class Remembered:
+    """An encoder whose calls are kept (texts, vectors, seconds), so the nDCG@10 run's embedding of
+    the samples also gives their cosines to float32's and a rate, without embedding them twice."""
+
+    def __init__(self, inner: Encoder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self.prompts = getattr(inner, "prompts", Prompts())
+        self.precision = getattr(inner, "precision", FLOAT32)
+        self.passages: dict[tuple[str, ...], Vectors] = {}
+        self.queries: dict[tuple[str, ...], Vectors] = {}
+        self.passage_seconds = 0.0
+        self.passage_texts = 0
+
+    def encode_queries(self, texts: Sequence[str]) -> Vectors:
+        key = tuple(texts)
+        if key not in self.queries:
+            self.queries[key] = self.inner.encode_queries(texts)
+        return self.queries[key]
+
+    def encode_passages(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> Vectors:
+        key = tuple(texts)
+        if key not in self.passages:
+            started = time.perf_counter()
+            self.passages[key] = self.inner.encode_passages(texts)
+            self.passage_seconds += time.perf_counter() - started
+            self.passage_texts += len(texts)
+        return self.passages[key]
+
+    def cosines(self, reference: Remembered) -> npt.NDArray[np.float32]:
+        shared = [key for key in self.passages if key in reference.passages]
+        return cosines([self.passages[k] for k in shared], [reference.passages[k] for k in shared])
+
+
+def _quality_queries() -> list[Any]:
+    from bench.quality import load_queries
+
+    return list(load_queries())
+
+
+def _torch_says(check: str) -> str:
+    import torch
+
+    return "yes" if getattr(torch.cpu, check)() else "no"
 
 
 def report(

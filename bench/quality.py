@@ -7,6 +7,7 @@ Run by hand (uses the real default model; about a minute per configuration):
     .venv/bin/python bench/quality.py                 # the default configuration
     .venv/bin/python bench/quality.py --compare       # every text recipe x tokenizer, RRF k and weights
     .venv/bin/python bench/quality.py --compare --write   # and update bench/RESULTS.md
+    .venv/bin/python bench/quality.py --backend milvus-lite [--write]   # Milvus against in-process
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -31,6 +34,7 @@ from ingest.iri import IriMinter  # noqa: E402
 from ingest.pipeline import ingest_file  # noqa: E402
 from jixiao.settings import Settings  # noqa: E402
 from jixiao.store import Store, open_store  # noqa: E402
+from search.backend import Searcher  # noqa: E402
 from search.encoder import Encoder, load_encoder  # noqa: E402
 from search.entries import Entry  # noqa: E402
 from search.index import SearchIndex  # noqa: E402
@@ -127,9 +131,7 @@ class Scores:
     by_style: dict[str, tuple[float, float]]
 
 
-def evaluate(
-    service: SearchService, queries: list[Query], mode: Mode, per_project: int | None = None
-) -> Scores:
+def evaluate(service: Searcher, queries: list[Query], mode: Mode, per_project: int | None = None) -> Scores:
     per_query: list[tuple[str, float, float]] = []
     for query in queries:
         hits = service.search(query.text, Filters(), limit=DEPTH, mode=mode, per_project=per_project).hits
@@ -146,7 +148,7 @@ def evaluate(
     return Scores(mean([n for _, n, _ in per_query]), mean([r for _, _, r in per_query]), by_style)
 
 
-def precedent_hits(service: SearchService, pairs: list[Pair], depth: int = 3) -> dict[str, tuple[int, int]]:
+def precedent_hits(service: Searcher, pairs: list[Pair], depth: int = 3) -> dict[str, tuple[int, int]]:
     """kind -> (pairs whose counterpart appears in the first `depth` similar hits, pairs)."""
     result: dict[str, tuple[int, int]] = {}
     for pair in pairs:
@@ -164,9 +166,7 @@ def mean(values: Sequence[float]) -> float:
 # --- report -------------------------------------------------------------------------------------
 
 
-def mode_table(
-    service: SearchService, queries: list[Query], say: Callable[[str], None]
-) -> dict[Mode, Scores]:
+def mode_table(service: Searcher, queries: list[Query], say: Callable[[str], None]) -> dict[Mode, Scores]:
     results = {mode: evaluate(service, queries, mode) for mode in (Mode.LEXICAL, Mode.DENSE, Mode.HYBRID)}
     styles = sorted(results[Mode.HYBRID].by_style)
     say("| ranking | nDCG@10 | Recall@10 | " + " | ".join(f"{s} nDCG" for s in styles) + " |")
@@ -185,7 +185,16 @@ def main() -> None:
         "--compare", action="store_true", help="also compare recipes, tokenizers, k and weights"
     )
     parser.add_argument("--write", action="store_true", help="put the report into bench/RESULTS.md")
+    parser.add_argument(
+        "--backend",
+        choices=["in-process", "milvus-lite"],
+        default="in-process",
+        help="milvus-lite: the same entries and vectors in Milvus too, both backends side by side",
+    )
     args = parser.parse_args()
+    if args.backend == "milvus-lite":
+        compare_backends(args.write)
+        return
     lines: list[str] = []
 
     def say(line: str = "") -> None:
@@ -286,6 +295,70 @@ def main() -> None:
         store.close()
     if args.write:
         write_section("quality", "\n".join(lines))
+
+
+def milvus_searcher(index: SearchIndex, encoder: Encoder, folder: Path, ranking: RankingSettings) -> Searcher:
+    """The in-process index's entries and vectors written to milvus-lite as `jixiao reindex` would."""
+    from search.backend import parse_backend
+    from search.milvus_backend import MilvusIndex, MilvusSearcher
+
+    milvus = MilvusIndex.open(parse_backend(f"milvus-lite://{folder}/index.db"))
+    milvus.reset(replace(index.meta, user_words=[], documents={}, next_id=0))
+    by_document: dict[str, list[int]] = {}
+    for entry_id in index.row_ids:
+        by_document.setdefault(index.entry(entry_id).document, []).append(entry_id)
+    for graph, ids in sorted(by_document.items()):
+        entries = [index.entry(i) for i in ids]
+        vectors = np.stack([index.vectors.vector(i) for i in ids])
+        milvus.replace({graph: "bench"}, entries, vectors)
+    return MilvusSearcher(milvus, lambda: encoder, ranking)
+
+
+def compare_backends(write: bool) -> None:
+    """nDCG@10 and Recall@10 of each ranking, in process and in milvus-lite, queries interleaved."""
+    queries = load_queries()
+    pairs = load_pairs()
+    base = Settings()
+    encoder = load_encoder(base)
+    lines: list[str] = []
+
+    def say(line: str = "") -> None:
+        print(line, flush=True)
+        lines.append(line)
+
+    ranking = RankingSettings(base.rrf_k, base.dense_weight, base.lexical_weight, base.per_project)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = build_store(Path(tmp) / "data")
+        recipe = Recipe(new_meta(encoder, base).recipe)
+        entries = read_entries(store, recipe=recipe)
+        index = build_index(entries, encoder, base, recipe)
+        backends: dict[str, Searcher] = {
+            "in-process": SearchService(index, lambda: encoder, ranking),
+            "milvus-lite 2.5.1": milvus_searcher(index, encoder, Path(tmp) / "milvus", ranking),
+        }
+        say(f"## Search quality by backend ({date.today()}, {platform.node()}, model {encoder.name})")
+        say()
+        say("`python bench/quality.py --backend milvus-lite`: the samples' "
+            f"{len(entries)} entries and their vectors in both backends (Milvus: BM25 over jixiao's "
+            "tokens, FLAT vectors, the same RRF fusion and weights); "
+            f"{len(queries)} hand-judged queries.")  # fmt: skip
+        say()
+        say(
+            "| ranking | " + " | ".join(f"{name} nDCG@10 / Recall@10" for name in backends) + " | Δ nDCG@10 |"
+        )
+        say("|---|" + "---|" * (len(backends) + 1))
+        for mode in (Mode.LEXICAL, Mode.DENSE, Mode.HYBRID):
+            scores = {name: evaluate(svc, queries, mode) for name, svc in backends.items()}
+            cells = " | ".join(f"{s.ndcg:.4f} / {s.recall:.4f}" for s in scores.values())
+            first, second = scores.values()
+            say(f"| {mode.value} | {cells} | {second.ndcg - first.ndcg:+.4f} |")
+        say()
+        for name, svc in backends.items():
+            found = precedent_hits(svc, pairs)
+            say(f"- `similar` hit@3, {name}: " + ", ".join(f"{k} {f}/{t}" for k, (f, t) in found.items()))
+        store.close()
+    if write:
+        write_section("quality-milvus", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -1029,8 +1029,13 @@ def file_mb(path: Path) -> float:
 
 
 def index_parts_mb(index: SearchIndex) -> dict[str, float]:
-    scores: dict[str, Any] = getattr(index.lexical._retriever, "scores", {}) or {}
-    bm25 = sum(v.nbytes for v in scores.values() if isinstance(v, np.ndarray))
+    lexical = index.lexical  # tokens (CSR) and postings (segments), search.lexical
+    parts = [
+        lexical.offsets,
+        lexical.terms,
+        *(a for s in lexical.segments for a in (s.ids, s.ptr, s.local, s.tf)),
+    ]
+    bm25 = sum(int(a.nbytes) for a in parts)
     columns = sum(getattr(index.columns, name).nbytes for name in index.columns.__dataclass_fields__)
     vectors = len(index.vectors) * (index.vectors.dimension * 4 + 8)
     return {"vectors": vectors / 2**20, "bm25": bm25 / 2**20, "columns": columns / 2**20}

@@ -16,6 +16,10 @@ Writes are SPARQL updates, not the Graph Store Protocol: replacing a document is
 it clears the graph and loads the body in two steps, so a reader sees the document missing in
 between and a body it refuses half-way leaves the document empty.
 
+Virtuoso (detected on open from its `Server:` header) is the exception: it keeps what a failed
+request applied and takes ~1,000 triples an INSERT DATA, so a document is staged and moved in
+(`_staged_replace`); its other quirks are in jixiao.virtuoso.
+
 jixiao's queries read the default graph as the union of all documents' named graphs. A server
 must be set up so (Oxigraph: `oxigraph serve --union-default-graph`; Fuseki:
 `tdb2:unionDefaultGraph true`); opening the store checks it and says how when it is not.
@@ -23,9 +27,10 @@ must be set up so (Oxigraph: `oxigraph serve --union-default-graph`; Fuseki:
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -34,16 +39,19 @@ from rdflib.namespace import DCTERMS
 from rdflib.query import Result
 from rdflib.term import Node
 
-from jixiao import sparql_lexer
+from jixiao import sparql_lexer, virtuoso
 from jixiao.settings import Settings
 from jixiao.store_interface import (
+    DocumentTriples,
     RemoteEndpoints,
     SpooledDocument,
     StoredDocument,
     StoreError,
     ontology_installed,
     ontology_terms,
+    staging_graph,
 )
+from jixiao.virtuoso import ServerKind
 from ontology.namespace import JX
 
 # What jixiao asks the server for: SPARQL JSON for SELECT/ASK, N-Triples (or Turtle) for CONSTRUCT.
@@ -114,11 +122,28 @@ class SparqlClient:
     def __init__(self, endpoints: RemoteEndpoints, timeout: float) -> None:
         self.endpoints = endpoints
         self.timeout = timeout
+        self.virtuoso = endpoints.kind == ServerKind.VIRTUOSO
+        self.max_rows: int | None = None  # rows a query may bring back (Virtuoso: sent as `maxrows`)
+        auth: httpx.Auth | tuple[str, str] | None = endpoints.auth
+        read = timeout
+        if self.virtuoso:
+            if endpoints.auth is not None:
+                auth = httpx.DigestAuth(*endpoints.auth)  # /sparql-auth asks for digest, refuses basic
+            # It stops a query itself at `timeout` and sends what it found, marked: wait for that.
+            # (Seen: a 0.5 s limit answered after 2 s; the grace is the larger of 3 s and the limit.)
+            read = timeout + max(3.0, timeout)
         self._http = httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            auth=endpoints.auth,
+            timeout=httpx.Timeout(read, connect=min(timeout, 10.0)),
+            auth=auth,
             headers={"User-Agent": "jixiao"},
         )
+
+    def probe(self) -> ServerKind:
+        """Which server answers at the query endpoint (its `Server:` header), whatever its status."""
+        request = self._http.build_request("GET", self.endpoints.query, headers={"Accept": ACCEPT})
+        response = self._transport(request, "query", stream=True)
+        response.close()
+        return virtuoso.kind_of(response)
 
     def query(
         self,
@@ -132,6 +157,22 @@ class SparqlClient:
         params = httpx.QueryParams(
             {"default-graph-uri": list(default_graphs), "named-graph-uri": list(named_graphs)}
         )
+        if self.virtuoso:
+            # A POST of application/sparql-query hangs there: form-encoded, with its own time
+            # limit (ms), past which it answers what it found so far (read as cut: server_cut).
+            # It computes the whole answer before sending any: the row cap goes to it too.
+            form: dict[str, str | list[str]] = {
+                "query": text,
+                "timeout": str(max(int(self.timeout * 1000), 1)),
+                "default-graph-uri": list(default_graphs),
+                "named-graph-uri": list(named_graphs),
+            }
+            if self.max_rows is not None:
+                form["maxrows"] = str(self.max_rows)
+            request = self._http.build_request(
+                "POST", self.endpoints.query, data=form, headers={"Accept": accept}
+            )
+            return self._send(request, "query", stream)
         request = self._http.build_request(
             "POST",
             self.endpoints.query,
@@ -142,15 +183,45 @@ class SparqlClient:
         return self._send(request, "query", stream)
 
     def update(self, text: str) -> None:
-        request = self._http.build_request(
-            "POST",
-            self.endpoints.update,
-            content=text.encode("utf-8"),
-            headers={"Content-Type": "application/sparql-update; charset=utf-8"},
-        )
+        if self.virtuoso:
+            request = self._http.build_request("POST", self.endpoints.update, data={"update": text})
+        else:
+            request = self._http.build_request(
+                "POST",
+                self.endpoints.update,
+                content=text.encode("utf-8"),
+                headers={"Content-Type": "application/sparql-update; charset=utf-8"},
+            )
         self._send(request, "update", stream=False).close()
 
     def _send(self, request: httpx.Request, what: str, stream: bool) -> httpx.Response:
+        response = self._transport(request, what, stream)
+        if response.status_code < 300:
+            return response
+        try:
+            whole = response.read().decode("utf-8", "replace")
+        except httpx.HTTPError:
+            whole = ""
+        finally:
+            response.close()
+        message = " ".join(whole[:2000].split())[:500]
+        if self.virtuoso and response.status_code == 500 and "Virtuoso S1TAT Error" in whole[-2000:]:
+            # Its time limit passed while it was sending: a 500 whose body breaks off mid-row.
+            raise RemoteError(
+                f"the store server {self.endpoints.shown} stopped the {what} at its time limit"
+                f" ({self.timeout:g} s)",
+                timed_out=True,
+            )
+        if self.virtuoso and response.status_code == 500 and "SR186" in message:
+            # No permission: Virtuoso's word for an update by a user without SPARQL_UPDATE.
+            raise RemoteError(
+                f"the store server {self.endpoints.shown} refused the {what}: its user needs"
+                f" SPARQL_UPDATE (README, Remote store): {message}",
+                403,
+            )
+        raise _status_error(self.endpoints.shown, request.url, what, response.status_code, message)
+
+    def _transport(self, request: httpx.Request, what: str, stream: bool) -> httpx.Response:
         where = self.endpoints.shown
         try:
             response = self._http.send(request, stream=stream)
@@ -168,15 +239,7 @@ class SparqlClient:
             raise RemoteError(
                 f"cannot reach the store server {where} ({type(exc).__name__}: {exc}); is it running?"
             ) from None
-        if response.status_code < 300:
-            return response
-        try:
-            message = " ".join(response.read().decode("utf-8", "replace").split())[:500]
-        except httpx.HTTPError:
-            message = ""
-        finally:
-            response.close()
-        raise _status_error(where, request.url, what, response.status_code, message)
+        return response
 
     def close(self) -> None:
         self._http.close()
@@ -213,10 +276,43 @@ class RemoteStore:
         self.endpoints = remote_endpoints(settings)
         self.client = SparqlClient(self.endpoints, settings.store_timeout)
         try:
+            if self.client.probe() == ServerKind.VIRTUOSO:
+                self.client.close()
+                self.endpoints = self._virtuoso_endpoints(settings)
+                self.client = SparqlClient(self.endpoints, settings.store_timeout)
             self._check_union_default_graph()
         except BaseException:
             self.client.close()
             raise
+
+    @property
+    def virtuoso(self) -> bool:
+        return self.client.virtuoso
+
+    def _virtuoso_endpoints(self, settings: Settings) -> RemoteEndpoints:
+        """Its own paths unless the store URL or the settings name others; its system graphs kept out."""
+        bare = not urlsplit(settings.store or "").path.strip("/")
+        origin = urlunsplit((*urlsplit(self.endpoints.query)[:2], "", "", ""))
+        query, update = self.endpoints.query, self.endpoints.update
+        if bare and settings.store_query is None:
+            query = origin + virtuoso.QUERY_PATH
+        if bare and settings.store_update is None:
+            update = origin + virtuoso.UPDATE_PATH
+        endpoints = dataclasses.replace(self.endpoints, query=query, update=update, kind=ServerKind.VIRTUOSO)
+        client = SparqlClient(endpoints, settings.store_timeout)
+        try:
+            answer = client.query(virtuoso.VISIBLE_SYSTEM_GRAPH, "application/sparql-results+json")
+            visible = [row["g"]["value"] for row in answer.json()["results"]["bindings"]]
+        finally:
+            client.close()
+        if visible:
+            steps = ";\n  ".join(virtuoso.setup_sql("USER", "PASSWORD"))
+            raise StoreError(
+                f"the store server {endpoints.shown} (Virtuoso) shows its system graph <{visible[0]}> to"
+                " SPARQL readers: it would be counted in jixiao's statistics, pages and cookbook. Make"
+                f" its system graphs private, as dba in isql-vt (README, Remote store):\n  {steps};"
+            )
+        return endpoints
 
     # -- the protocol --
 
@@ -225,6 +321,9 @@ class RemoteStore:
         if not isinstance(name, URIRef):
             raise StoreError("a document graph needs an IRI as its name")
         body = graph.serialize(format="nt")
+        if self.virtuoso:
+            self._staged_replace(name, iter(body.splitlines()), "")
+            return
         # One update = one request, applied whole or not at all (see the module's docstring).
         self.client.update(f"DROP SILENT GRAPH <{name}> ;\nINSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}")
 
@@ -232,7 +331,62 @@ class RemoteStore:
         """As `replace_document`, from spooled N-Triples: still one update, so one transaction on
         the server (whose memory that is); here the body is read from disk, not built in rdflib."""
         name = document.graph
+        if self.virtuoso:
+            with document.content.open(encoding="utf-8") as lines:
+                self._staged_replace(name, lines, document.marker)
+            return
         body = document.content.read_text("utf-8") + document.marker
+        self.client.update(f"DROP SILENT GRAPH <{name}> ;\nINSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}")
+
+    # -- Virtuoso: staged replacement --
+
+    def _staged_replace(self, graph: URIRef, content: Iterator[str] | io.TextIOBase, marker: str) -> None:
+        """Replace a document on Virtuoso, which applies a request's operations one by one and keeps
+        those done when a later one fails, and takes ~1,000 triples an INSERT DATA:
+
+        1. the new version goes into `<graph>/staging`, in chunks, its marker (the lines listing
+           it) last; a failure here drops the staging graph: the old version is untouched;
+        2. one small request moves it in (`MOVE`: the old version dropped, the staging graph
+           renamed), one transaction for readers, who see the old document or the new one.
+
+        A normal document (≤ 20,000 triples) is written in one request in step 1 as well. A
+        reader of the union default graph can see the staging triples beside the old version
+        during step 1 of a bigger one, as with the embedded store's big documents. A crash
+        between 1 and 2 leaves a complete staging graph (marker included), which `jixiao check
+        --repair` moves in (`finish_staged`)."""
+        staging = staging_graph(graph)
+        self.client.update(f"DROP SILENT GRAPH <{staging}>")
+        try:
+            for update in virtuoso.insert_requests(str(staging), _lines(content, marker)):
+                self.client.update(update)
+        except BaseException:
+            self.client.update(f"DROP SILENT GRAPH <{staging}>")
+            raise
+        self.client.update(f"MOVE SILENT GRAPH <{staging}> TO <{graph}>")
+
+    def staged_complete(self, graph: URIRef) -> bool:
+        staging = staging_graph(graph)
+        return self._ask(f"ASK {{ GRAPH <{staging}> {{ <{graph}> <{JX.sha256}> ?sha }} }}")
+
+    def finish_staged(self, graph: URIRef) -> int:
+        staging = staging_graph(graph)
+        self.client.update(f"MOVE SILENT GRAPH <{staging}> TO <{graph}>")
+        return self.graph_size(graph)
+
+    # -- bulk (`jixiao ingest --bulk`) --
+
+    def bulk_add_documents(self, documents: Sequence[DocumentTriples]) -> None:
+        """New documents, in chunked updates, each document's marker last: a load cut short leaves
+        no document listed half-written, and rerunning it writes the unlisted ones again."""
+        for document in documents:
+            self.replace_document_triples(document)
+
+    def replace_document_triples(self, document: DocumentTriples) -> None:
+        if self.virtuoso:
+            self._staged_replace(document.graph, iter(document.content.splitlines()), document.marker)
+            return
+        name = document.graph
+        body = document.content + document.marker
         self.client.update(f"DROP SILENT GRAPH <{name}> ;\nINSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}")
 
     def install_ontology(self) -> bool:
@@ -274,8 +428,23 @@ class RemoteStore:
             raise SyntaxError(str(exc)) from None
         # A server whose default graph is the union may drop FROM (Oxigraph does): say it in the
         # protocol's parameters, which every server honours.
-        response = self.client.query(text, ACCEPT, clauses.default_graphs, clauses.named_graphs)
-        return parse_result(response.content, response.headers.get("content-type", ""), self.endpoints.shown)
+        form = virtuoso.query_form(text) if self.virtuoso else None
+        accept = "application/n-triples" if form in ("CONSTRUCT", "DESCRIBE") else ACCEPT  # as api.remote
+        response = self.client.query(text, accept, clauses.default_graphs, clauses.named_graphs)
+        body = response.content
+        if self.virtuoso:
+            cut = virtuoso.server_cut(response)
+            if cut is not None:
+                raise RemoteError(
+                    f"the store server {self.endpoints.shown} cut its answer short"
+                    f" ({'its time limit' if cut == 'time' else 'its ResultSetMaxRows'}):"
+                    " the rows it sent are not the whole answer",
+                    timed_out=cut == "time",
+                )
+            body = virtuoso.normalise_json(body)
+            if form == "ASK":
+                body = virtuoso.boolean_json(body)
+        return parse_result(body, response.headers.get("content-type", ""), self.endpoints.shown)
 
     def dataset(self) -> Dataset:
         """Every named graph, copied into memory (for export and SHACL validation): one SELECT,
@@ -335,6 +504,11 @@ class RemoteStore:
                 f"the store server {self.endpoints.shown} does not read the union of its named graphs as"
                 f" its default graph, which jixiao's queries rely on. {UNION_HOWTO}"
             )
+
+
+def _lines(content: Iterator[str] | io.TextIOBase, marker: str) -> Iterator[str]:
+    yield from content
+    yield from marker.splitlines()
 
 
 # --- rdflib results ------------------------------------------------------------------------------

@@ -64,6 +64,13 @@ class Settings(BaseSettings):
     # 32, not 64: short texts in smaller length-sorted batches pad less (bench/RESULTS.md,
     # "Embedding throughput": ×1.04–1.10 in three runs); a batch changes no vector.
     batch_size: int = Field(default=32, ge=1, description="texts per embedding batch")
+    # Issue 22: bfloat16 where the CPU multiplies it natively (AMX, AVX-512 BF16), else float32
+    # (search.precision); the index and the embedding cache record it, so the two never mix.
+    embedding_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        default="auto",
+        description="what the embedding model computes in: auto (bfloat16 on a CPU with AMX or AVX-512"
+        " BF16, else float32), float32, or bfloat16 (on other CPUs emulated and slow)",
+    )
     embedding_cache: bool = Field(
         default=True,
         description="keep embedded texts' vectors in DATA/embeddings: an interrupted or repeated index"
@@ -78,6 +85,12 @@ class Settings(BaseSettings):
     )
     nprobe: int = Field(default=32, ge=1, description="IVF lists probed per query")
     per_project: int = Field(default=3, ge=0, description="hits per project on a page (0: no cap)")
+    # Issue 22: where the entries are searched (search.backend).
+    search_backend: str = Field(
+        default="in-process",
+        description="in-process (FAISS + BM25 in DATA/index), milvus://host:19530 (a Milvus server), or"
+        " milvus-lite:///path/index.db (Milvus's engine over one local file; pip install jixiao[milvus])",
+    )
 
     # Ingest bounds (issue 16): what one file may make ingest unpack and read (ingest.limits).
     ingest_max_unpacked_mb: int = Field(
@@ -153,6 +166,27 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"store {value!r}: give sparql+http://host:port[/path] or sparql+https://…"
                 " (a SPARQL 1.1 server), or leave it unset for the embedded store"
+            )
+        return value
+
+    @field_validator("embedding_precision", mode="before")
+    @classmethod
+    def _embedding_precision(cls, value: Any) -> Any:
+        # BFLOAT16 or " float32 " from an env file mean what they say; anything else fails below
+        # with the three names (no aliases: one spelling in the index metadata and the docs).
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("search_backend")
+    @classmethod
+    def _search_backend(cls, value: str) -> str:
+        # The full parse is search.backend.parse_backend's (settings may not import search): this
+        # catches a misspelt scheme at start-up rather than at the first search.
+        value = value.strip() or "in-process"
+        scheme, sep, rest = value.partition("://")
+        if value != "in-process" and not (sep and rest and scheme.lower() in ("milvus", "milvus-lite")):
+            raise ValueError(
+                f"search backend {value!r}: give in-process (the default), milvus://host:19530,"
+                " or milvus-lite:///path/index.db"
             )
         return value
 

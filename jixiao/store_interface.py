@@ -145,6 +145,7 @@ class RemoteEndpoints:
     update: str
     shown: str  # the store URL for messages: no password
     auth: tuple[str, str] | None = None
+    kind: str = "sparql"  # or "virtuoso", detected on open (jixiao.virtuoso)
 
 
 @runtime_checkable

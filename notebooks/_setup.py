@@ -58,7 +58,7 @@ def data_settings(index: bool = False) -> Settings:
     """
     from ingest.iri import IriMinter
     from ingest.pipeline import ingest_file
-    from jixiao.cli import bundled_samples
+    from jixiao.cli.serve import bundled_samples
     from search.encoder import load_encoder
     from search.sync import sync
 

@@ -6,9 +6,10 @@ model, and appends each batch as it comes back; a run killed half-way resumes wh
 and `jixiao reindex` (a new tokenizer, a lost index) reuses every vector.
 
 Layout of DATA/embeddings/<identity>/ (one folder per model identity, so vectors of two models,
-dimensions, passage prompts or backends are never mixed):
+dimensions, passage prompts, backends or precisions are never mixed):
 
-    identity.json   what the vectors are: model, backend identity, dimension, passage prompt
+    identity.json   what the vectors are: model, backend identity, dimension, passage prompt, and
+                    the precision the model ran in where it was not float32
     keys.bin        16 bytes per row: blake2b(passage prompt, text)
     vectors.f32     dimension x 4 bytes per row, little-endian float32 (L2-normalised)
 
@@ -38,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from search.encoder import Encoder
+from search.precision import FLOAT32
 
 FORMAT = 1
 KEY_BYTES = 16
@@ -57,15 +59,21 @@ class CacheError(RuntimeError):
 
 def model_identity(encoder: Encoder) -> dict[str, Any]:
     """What makes two encoders' passage vectors interchangeable. A backend (quantised, ONNX…)
-    names itself in `identity`; without one, the model name stands for it."""
+    names itself in `identity`; without one, the model name stands for it. A model run in bfloat16
+    (search.precision) adds `precision`; float32 adds nothing, so caches written before precisions
+    existed keep their folder and their vectors."""
     prompts = getattr(encoder, "prompts", None)
-    return {
+    identity: dict[str, Any] = {
         "format": FORMAT,
         "model": encoder.name,
         "identity": str(getattr(encoder, "identity", encoder.name)),
         "dimension": int(encoder.dimension),
         "passage_prompt": str(getattr(prompts, "passage", "")),
     }
+    precision = str(getattr(encoder, "precision", FLOAT32))
+    if precision != FLOAT32:
+        identity["precision"] = precision
+    return identity
 
 
 def identity_key(identity: dict[str, Any]) -> str:

@@ -3,6 +3,9 @@
 Retrieval models embed the searcher's words and the stored texts differently (e5 wants
 "query: " and "passage: " prefixes, bge-zh a Chinese instruction on the query only), so the
 interface keeps the two sides apart and the prompts travel with the model's configuration.
+
+The transformer may run in bfloat16 (search.precision says when): its token embeddings are cast
+back to float32 before pooling, so mean pooling and L2 normalisation add no bfloat16 rounding.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -22,12 +25,14 @@ import numpy.typing as npt
 from search.config import EncoderSettings
 from search.default_model import DEFAULT_MODEL, PASSAGE_PROMPT, QUERY_PROMPT, ensure_default_model
 from search.openmp import passive_threads
+from search.precision import BFLOAT16, FLOAT32, resolve_precision
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 Vectors = npt.NDArray[np.float32]
 Progress = Callable[[str], None]
+log = logging.getLogger(__name__)
 
 
 class EncoderError(RuntimeError):
@@ -69,11 +74,19 @@ KNOWN_PROMPTS: dict[str, Prompts] = {
 class SentenceTransformerEncoder:
     """Any sentence-transformers model: a local folder, or a hub name where the network allows it."""
 
-    def __init__(self, model: SentenceTransformer, name: str, prompts: Prompts, batch_size: int = 32) -> None:
+    def __init__(
+        self,
+        model: SentenceTransformer,
+        name: str,
+        prompts: Prompts,
+        batch_size: int = 32,
+        precision: str = FLOAT32,
+    ) -> None:
         self._model = model
         self._name = name
         self._prompts = prompts
         self._batch_size = batch_size
+        self._precision = precision
         dimension = model.get_embedding_dimension()
         if dimension is None:
             raise EncoderError(f"{name}: the model does not report an embedding dimension")
@@ -90,6 +103,11 @@ class SentenceTransformerEncoder:
     @property
     def prompts(self) -> Prompts:
         return self._prompts
+
+    @property
+    def precision(self) -> str:
+        """float32 or bfloat16: what the transformer computes in (the vectors are float32 either way)."""
+        return self._precision
 
     def encode_queries(self, texts: Sequence[str]) -> Vectors:
         return self._encode(texts, self._prompts.query)
@@ -154,8 +172,10 @@ def open_sentence_transformer(
     passage_prompt: str | None = None,
     batch_size: int = 32,
     progress: Progress | None = None,
+    precision: str = FLOAT32,
 ) -> SentenceTransformerEncoder:
-    """Load `model`: the default name builds the packaged e5 offline; else a folder or a hub name."""
+    """Load `model`: the default name builds the packaged e5 offline; else a folder or a hub name.
+    `precision` bfloat16 runs its transformer in bfloat16 (`run_in_bfloat16`)."""
     _quiet_transformers()
     passive_threads()  # before torch loads its OpenMP runtime
     from sentence_transformers import SentenceTransformer
@@ -174,8 +194,48 @@ def open_sentence_transformer(
     except Exception as error:  # sentence-transformers raises many kinds; all mean "cannot load"
         where = f"folder {folder}" if folder is not None else f"'{model}' (not a local folder; tried the hub)"
         raise EncoderError(f"cannot load embedding model {where}: {error}") from error
+    if precision == BFLOAT16:
+        run_in_bfloat16(loaded, model)
+    elif precision != FLOAT32:
+        raise EncoderError(f"embedding precision {precision!r}: give {FLOAT32} or {BFLOAT16}")
     prompts = prompts_for(model, folder, query_prompt, passage_prompt)
-    return SentenceTransformerEncoder(loaded, name=model, prompts=prompts, batch_size=batch_size)
+    return SentenceTransformerEncoder(
+        loaded, name=model, prompts=prompts, batch_size=batch_size, precision=precision
+    )
+
+
+def run_in_bfloat16(model: SentenceTransformer, name: str) -> None:
+    """The weights of the model's transformer modules in bfloat16, their outputs cast back to
+    float32: pooling, L2 normalisation and any layer after the transformer compute in float32.
+
+    Weights converted once (not `torch.autocast`, which casts every matrix at every call): half the
+    memory, and the faster of the two in issue 22's trial; bench/embedding.py --precision measures
+    both."""
+    import torch
+    from sentence_transformers.sentence_transformer.modules import Transformer
+
+    transformers = [module for module in model if isinstance(module, Transformer)]
+    if not transformers:
+        raise EncoderError(
+            f"{name}: no transformer module to run in bfloat16; set JIXIAO_EMBEDDING_PRECISION=float32"
+        )
+    if not (torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported()):
+        log.warning(
+            "embedding in bfloat16 on a CPU without AMX or AVX-512 BF16: torch emulates it, several"
+            " times slower than float32 (JIXIAO_EMBEDDING_PRECISION=auto picks float32 here)"
+        )
+    for module in transformers:
+        module.auto_model.to(torch.bfloat16)
+        module.register_forward_hook(_outputs_to_float32)
+
+
+def _outputs_to_float32(_module: Any, _inputs: Any, features: dict[str, Any]) -> dict[str, Any]:
+    import torch
+
+    return {
+        key: value.float() if isinstance(value, torch.Tensor) and value.dtype == torch.bfloat16 else value
+        for key, value in features.items()
+    }
 
 
 def _quiet_transformers() -> None:
@@ -189,12 +249,14 @@ def _quiet_transformers() -> None:
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
 
-_loaded: dict[tuple[str, str, str | None, str | None], Encoder] = {}
+_loaded: dict[tuple[str, str, str | None, str | None, str], Encoder] = {}
 
 
 def load_encoder(settings: EncoderSettings, progress: Progress | None = None) -> Encoder:
-    """The configured encoder, one instance per process (loading e5 takes a second or two)."""
-    key = (settings.model, str(settings.cache), settings.query_prompt, settings.passage_prompt)
+    """The configured encoder, one instance per process (loading e5 takes a second or two), in the
+    precision the settings mean on this machine (search.precision)."""
+    precision = resolve_precision(settings.embedding_precision).precision
+    key = (settings.model, str(settings.cache), settings.query_prompt, settings.passage_prompt, precision)
     if key not in _loaded:
         _loaded[key] = open_sentence_transformer(
             settings.model,
@@ -203,5 +265,6 @@ def load_encoder(settings: EncoderSettings, progress: Progress | None = None) ->
             passage_prompt=settings.passage_prompt,
             batch_size=settings.batch_size,
             progress=progress,
+            precision=precision,
         )
     return _loaded[key]

@@ -1,11 +1,20 @@
-"""The search index on disk: entries, their vectors (FAISS) and their tokens (BM25), kept together.
+"""The search index on disk: entries as columns, their vectors (FAISS) and their tokens (BM25), kept together.
 
-Layout of DATA/index/:
-    meta.json       model, dimension, prompts, recipe, tokenizer + dictionary, and the graph state
-                    it was built from (each document's named graph and source sha256)
-    entries.jsonl   one Entry per line, with its integer id (the FAISS id)
-    vectors.faiss   the dense index
-    lexical/        the BM25 matrix (bm25s)
+Layout of DATA/index/ (format 2):
+    meta.json           model, dimension, prompts, recipe, tokenizer + dictionary, the graph state
+                        it was built from (each document's named graph and source sha256), format
+    entries/            one numpy array per field, rows in id order (search.entry_table): strings as
+                        UTF-8 bytes + offsets, repeated values as codes into (IRI, label) lists
+    vectors.faiss       the dense index: exact, or IVF-SQ8 with its full vectors beside it
+                        (vectors.faiss.npy + vectors.faiss.ids.npy, memory-mapped, for re-ranking)
+    lexical/            every row's tokens (term ids) and the BM25 postings in segments (search.lexical)
+
+Everything but the FAISS index is memory-mapped on load: a search reads the filter columns, the
+postings of its words and the rows it returns. An `Entry` is built only for a row asked for.
+
+Format 1 (entries.jsonl, an IVFFlat or flat FAISS index, bm25s's matrix) is read and converted in
+memory, with a warning; the next save writes format 2. A format this code does not know is
+`IndexUnavailable` (sync then rebuilds from the store).
 
 A save writes a sibling folder and swaps it in with renames, so a crash leaves either the old
 index or the new one, never a mix; `load` finishes an interrupted swap.
@@ -14,21 +23,28 @@ index or the new one, never a mix; `load` finishes an interrupted swap.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
-from collections.abc import Collection, Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
 
-from search.entries import Entry, Kind
+from search.entries import Entry, Kind, Ref
+from search.entry_table import Columns, EntryTable, IriLookup, projects_mask, units_of
 from search.lexical import LexicalIndex
 from search.tokenize import Tokenizer, make_tokenizer, user_dictionary
-from search.vectors import VectorIndex
+from search.vectors import APPROXIMATE, FullVectors, VectorIndex
 
-FORMAT = 1
+FORMAT = 2
+BUILT_ENTRIES = 20_000  # entries kept once built (a few MB; a search touches a few hundred)
 Vectors = npt.NDArray[np.float32]
+log = logging.getLogger(__name__)
+
+__all__ = ["FORMAT", "Columns", "IndexMeta", "IndexUnavailable", "SearchIndex"]
 
 
 class IndexUnavailable(RuntimeError):
@@ -47,52 +63,46 @@ class IndexMeta:
     documents: dict[str, str] = field(default_factory=dict)  # graph IRI -> source sha256
     next_id: int = 0
     format: int = FORMAT
+    # What the model computed the vectors in (search.precision): an index written before issue 22
+    # has no such field, and its vectors are float32.
+    precision: str = "float32"
 
 
-@dataclass(frozen=True)
-class Columns:
-    """Entry fields as arrays, so a filter over 100k entries is a few vectorised comparisons."""
+class EntryRows(Sequence[Entry]):
+    """The entries in row order, each built when read (a million of them are not held at once)."""
 
-    ids: npt.NDArray[np.int64]
-    kind: npt.NDArray[np.str_]
-    unit: npt.NDArray[np.str_]
-    township: npt.NDArray[np.str_]
-    project: npt.NDArray[np.str_]
-    year: npt.NDArray[np.int64]
-    level1: npt.NDArray[np.str_]
-    level2: npt.NDArray[np.str_]
-    target_type: npt.NDArray[np.str_]
+    def __init__(self, index: SearchIndex) -> None:
+        self._index = index
 
-    @classmethod
-    def of(cls, ids: Sequence[int], entries: Sequence[Entry]) -> Columns:
-        def col(values: Iterable[str]) -> npt.NDArray[np.str_]:
-            return np.array(list(values), dtype=np.str_)
+    def __len__(self) -> int:
+        return len(self._index)
 
-        return cls(
-            ids=np.array(ids, dtype=np.int64),
-            kind=col(e.kind.value for e in entries),
-            unit=col(e.unit.iri if e.unit else "" for e in entries),
-            township=col(e.township.iri if e.township else "" for e in entries),
-            project=col(e.project.iri if e.project else "" for e in entries),
-            year=np.array([e.year if e.year is not None else -1 for e in entries], dtype=np.int64),
-            level1=col(e.level1.iri if e.level1 else "" for e in entries),
-            level2=col(e.level2.iri if e.level2 else "" for e in entries),
-            target_type=col(e.target.type if e.target else "" for e in entries),
-        )
+    @overload
+    def __getitem__(self, row: int) -> Entry: ...
+    @overload
+    def __getitem__(self, row: slice) -> list[Entry]: ...
+    def __getitem__(self, row: int | slice) -> Entry | list[Entry]:
+        if isinstance(row, slice):
+            return [self._index.entry_at(r) for r in range(*row.indices(len(self)))]
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(row)
+        return self._index.entry_at(row)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return (self._index.entry_at(row) for row in range(len(self)))
 
 
 class SearchIndex:
-    """Entries in row order; row i of the BM25 matrix and `ids[i]` in FAISS are the same entry."""
+    """Entries in row order (ids ascending); row i of the table and of the BM25 index, and `ids[i]`
+    in FAISS, are the same entry."""
 
     def __init__(
-        self,
-        meta: IndexMeta,
-        entries: dict[int, Entry],
-        vectors: VectorIndex,
-        lexical: LexicalIndex,
+        self, meta: IndexMeta, table: EntryTable, vectors: VectorIndex, lexical: LexicalIndex
     ) -> None:
         self.meta = meta
-        self._entries = entries
+        self.table = table
         self.vectors = vectors
         self.lexical = lexical
         self.tokenizer: Tokenizer = make_tokenizer(meta.tokenizer, meta.user_words)
@@ -100,33 +110,60 @@ class SearchIndex:
 
     @classmethod
     def empty(cls, meta: IndexMeta, nprobe: int = 32) -> SearchIndex:
-        return cls(meta, {}, VectorIndex.empty(meta.dimension, nprobe), LexicalIndex.build([]))
+        return cls(meta, EntryTable.empty(), VectorIndex.empty(meta.dimension, nprobe), LexicalIndex.empty())
 
     def _refresh(self) -> None:
-        self.row_ids = list(self._entries)
-        self.rows = [self._entries[i] for i in self.row_ids]
-        self.row_of = {entry_id: row for row, entry_id in enumerate(self.row_ids)}
-        self.by_iri = {entry.iri: entry_id for entry_id, entry in self._entries.items()}
-        self.columns = Columns.of(self.row_ids, self.rows)
+        self._built: dict[int, Entry] = {}
+        # A new `rows` object per state: the service keys its match statistics on it.
+        self.rows: Sequence[Entry] = EntryRows(self)
+        self.by_iri = IriLookup(self.table)
+        self.columns: Columns = self.table.columns
         # Every unit and township once, for filters typed as a code or a name.
-        self.units = {
-            ref.iri: ref.label for e in self.rows for ref in (e.unit, e.township) if ref is not None
-        }
+        self.units = units_of(self.table)
+
+    @property
+    def row_ids(self) -> list[int]:
+        return [int(i) for i in self.table.ids.tolist()]
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self.table)
+
+    def entry_at(self, row: int) -> Entry:
+        return self.table.entry(row, self.lexical.tokens(row))
 
     def entry(self, entry_id: int) -> Entry:
-        return self._entries[entry_id]
+        # A search asks for the same few hundred entries three times (grouping, evidence, the
+        # project's amount); they are immutable, so the ones built lately are kept.
+        entry_id = int(entry_id)
+        found = self._built.get(entry_id)
+        if found is None:
+            row = self.table.row_of(entry_id)
+            if row is None:
+                raise KeyError(entry_id)
+            if len(self._built) >= BUILT_ENTRIES:
+                self._built.clear()
+                self.by_iri.recent.clear()
+            found = self._built[entry_id] = self.entry_at(row)
+            self.by_iri.recent[found.iri] = entry_id  # the hit's IRI is looked up next
+        return found
+
+    def unit_refs(self) -> Iterator[Ref]:
+        """Every (unit or township IRI, label) pair the entries carry."""
+        for name in ("unit", "township"):
+            column = self.table.coded[name]
+            yield from (Ref(i, lab) for i, lab in zip(column.iris, column.labels, strict=True))
 
     def of_projects(self, projects: Collection[str], kind: Kind) -> list[Entry]:
         """The entries of `kind` (objectives, indicators) that belong to these projects, in row order."""
-        c = self.columns
-        mask = (c.kind == kind.value) & np.isin(c.project, list(projects))
-        return [self.rows[row] for row in np.flatnonzero(mask)]
+        mask = projects_mask(self.table, projects, kind)
+        return [self.entry_at(int(row)) for row in np.flatnonzero(mask)]
 
     def iris(self) -> set[str]:
         return set(self.by_iri)
+
+    def document_frequencies(self) -> dict[str, int]:
+        """Entries per token, over the current entries (for match evidence)."""
+        return self.lexical.document_frequencies()
 
     def replace(
         self,
@@ -139,7 +176,7 @@ class SearchIndex:
         if len(entries) != len(vectors):
             raise ValueError("one vector per entry")
         self._drop(set(documents))
-        if not self._entries and not self.meta.user_words:
+        if not len(self.table) and not self.meta.user_words:
             # First fill: the dictionary comes from these entries. Later updates keep it (a new
             # dictionary would mean re-cutting every stored text); `jixiao reindex` renews it.
             self.meta.user_words = user_dictionary(e.label for e in entries if e.kind == Kind.INDICATOR)
@@ -147,31 +184,36 @@ class SearchIndex:
         start = self.meta.next_id
         ids = np.arange(start, start + len(entries), dtype=np.int64)
         self.meta.next_id = start + len(entries)
-        for entry_id, entry in zip(ids.tolist(), entries, strict=True):
-            self._entries[entry_id] = _with_tokens(entry, self.tokenizer(entry.text))
+        # Each distinct text is cut once: names such as 群众满意度 recur in every project.
+        cut: dict[str, list[str]] = {}
+        tokens = [
+            cut[e.text] if e.text in cut else cut.setdefault(e.text, self.tokenizer(e.text)) for e in entries
+        ]
+        self.table = self.table.concat(EntryTable.of(ids.tolist(), entries))
+        self.lexical.add(ids, tokens)
         self.vectors.add(ids, vectors)
         self.vectors = self.vectors.resized(exact_limit)
         self.meta.documents.update(documents)
-        self._rebuild_lexical()
+        self._refresh()
 
     def remove_documents(self, graphs: Iterable[str]) -> int:
         graphs = set(graphs)
         removed = self._drop(graphs)
         for graph in graphs:
             self.meta.documents.pop(graph, None)
-        self._rebuild_lexical()
+        self._refresh()
         return removed
 
     def _drop(self, graphs: set[str]) -> int:
-        doomed = [entry_id for entry_id, entry in self._entries.items() if entry.document in graphs]
-        self.vectors.remove(np.array(doomed, dtype=np.int64))
-        for entry_id in doomed:
-            del self._entries[entry_id]
-        return len(doomed)
-
-    def _rebuild_lexical(self) -> None:
-        self._refresh()
-        self.lexical = LexicalIndex.build([entry.tokens for entry in self.rows])
+        doomed = self.table.coded["document"].isin(graphs)
+        count = int(doomed.sum())
+        if count == 0:
+            return 0
+        ids = np.asarray(self.table.ids[doomed], dtype=np.int64)
+        self.vectors.remove(ids)
+        self.lexical.remove(ids)
+        self.table = self.table.take(np.flatnonzero(~doomed).astype(np.int64))
+        return count
 
     # --- persistence -------------------------------------------------------------------------
 
@@ -180,16 +222,20 @@ class SearchIndex:
         if staging.exists():
             shutil.rmtree(staging)
         staging.mkdir(parents=True)
+        self.meta.format = FORMAT
         (staging / "meta.json").write_text(
             json.dumps(asdict(self.meta), ensure_ascii=False, indent=1), "utf-8"
         )
-        with (staging / "entries.jsonl").open("w", encoding="utf-8") as handle:
-            for entry_id in self.row_ids:
-                record = {"id": entry_id, **self._entries[entry_id].to_json()}
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.table.save(staging / "entries")
         self.vectors.save(staging / "vectors.faiss")
         self.lexical.save(staging / "lexical")
         _swap_in(staging, folder)
+        # What was just written, memory-mapped: the arrays an update built in memory are let go.
+        self.table = EntryTable.load(folder / "entries")
+        self.lexical = LexicalIndex.load(folder / "lexical")
+        if self.vectors.full is not None:
+            self.vectors.full = FullVectors.load(folder / "vectors.faiss", self.meta.dimension)
+        self._refresh()
 
     @classmethod
     def load(cls, folder: Path, nprobe: int = 32) -> SearchIndex:
@@ -199,13 +245,11 @@ class SearchIndex:
             raise IndexUnavailable(f"no search index in {folder}: run `jixiao reindex`")
         try:
             meta = IndexMeta(**json.loads(meta_path.read_text("utf-8")))
+            if meta.format == 1:
+                return _load_format_1(folder, meta, nprobe)
             if meta.format != FORMAT:
                 raise IndexUnavailable(f"{folder}: index format {meta.format}, this jixiao reads {FORMAT}")
-            entries: dict[int, Entry] = {}
-            with (folder / "entries.jsonl").open(encoding="utf-8") as handle:
-                for line in handle:
-                    record = json.loads(line)
-                    entries[int(record.pop("id"))] = Entry.from_json(record)
+            table = EntryTable.load(folder / "entries")
             vectors = VectorIndex.load(folder / "vectors.faiss", meta.dimension, nprobe)
             lexical = LexicalIndex.load(folder / "lexical")
         except IndexUnavailable:
@@ -214,13 +258,43 @@ class SearchIndex:
             raise IndexUnavailable(
                 f"the search index in {folder} is unreadable ({error}): run `jixiao reindex`"
             ) from error
-        if len(vectors) != len(entries) or len(lexical) != len(entries):
+        if (
+            len(vectors) != len(table)
+            or len(lexical) != len(table)
+            or not np.array_equal(lexical.ids, table.ids)
+        ):
             raise IndexUnavailable(f"the search index in {folder} is inconsistent: run `jixiao reindex`")
-        return cls(meta, entries, vectors, lexical)
+        return cls(meta, table, vectors, lexical)
 
 
-def _with_tokens(entry: Entry, tokens: list[str]) -> Entry:
-    return replace(entry, tokens=tuple(tokens))
+def _load_format_1(folder: Path, meta: IndexMeta, nprobe: int) -> SearchIndex:
+    """An index written before format 2 (entries.jsonl, bm25s), converted in memory.
+
+    Its vectors are kept (no re-embedding); an IVFFlat index is rebuilt as IVF-SQ8. The tokens are
+    the stored ones, so BM25 scores are what they were."""
+    log.warning(
+        "the search index in %s is format 1 (this jixiao writes %d): converting it in memory;"
+        " the next update or `jixiao reindex` saves it in the new format",
+        folder,
+        FORMAT,
+    )
+    records: list[tuple[int, Entry]] = []
+    with (folder / "entries.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            records.append((int(record.pop("id")), Entry.from_json(record)))
+    records.sort(key=lambda pair: pair[0])
+    ids = [entry_id for entry_id, _ in records]
+    entries = [entry for _, entry in records]
+    vectors = VectorIndex.load(folder / "vectors.faiss", meta.dimension, nprobe)
+    if len(vectors) != len(entries):
+        raise IndexUnavailable(f"the search index in {folder} is inconsistent: run `jixiao reindex`")
+    if vectors.kind == APPROXIMATE:
+        vectors = vectors.rebuilt(APPROXIMATE)
+    table = EntryTable.of(ids, entries)
+    lexical = LexicalIndex.build([e.tokens for e in entries], np.array(ids, dtype=np.int64))
+    meta.format = FORMAT
+    return SearchIndex(meta, table, vectors, lexical)
 
 
 def _swap_in(staging: Path, folder: Path) -> None:

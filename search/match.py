@@ -21,18 +21,18 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from search.index import SearchIndex
-from search.tokenize import normalize
+from search.entries import Entry
+from search.tokenize import Tokenizer, normalize
 
 CALIBRATION = Path(__file__).with_name("match_calibration.json")
 BACKGROUND = 4096  # corpus vectors the query is compared with to know its background
@@ -143,15 +143,41 @@ def overall(matches: Sequence[Match]) -> Match:
     return Match.NONE
 
 
+class StoredVectors(Protocol):
+    @property
+    def dimension(self) -> int: ...
+    def vector(self, entry_id: int) -> Vector: ...
+
+
+class Corpus(Protocol):
+    """What the evidence reads of an index: `SearchIndex` in process, or the Milvus searcher's view
+    (search.milvus_backend), which holds only the background sample and the hits at hand."""
+
+    @property
+    def tokenizer(self) -> Tokenizer: ...
+    @property
+    def row_ids(self) -> Sequence[int]: ...
+    @property
+    def vectors(self) -> StoredVectors: ...
+    def __len__(self) -> int: ...
+    def entry(self, entry_id: int) -> Entry: ...
+    def document_frequencies(self) -> Mapping[str, int]: ...
+
+
+# Labels recur across candidates and queries (群众满意度 in every project), and OpenCC's
+# conversion costs about half a millisecond a label: each distinct one is converted once.
+_label_form = lru_cache(maxsize=1 << 16)(normalize)
+
+
 class MatchEvidence:
     """The corpus statistics a judgement needs (document frequencies, a background sample),
     computed once per state of the index and reused for every query."""
 
-    def __init__(self, index: SearchIndex) -> None:
+    def __init__(self, index: Corpus) -> None:
         self.index = index
-        rows = index.rows
-        self.size = len(rows)
-        self.df: Counter[str] = Counter(token for entry in rows for token in set(entry.tokens))
+        self.size = len(index)
+        # From the lexical index's postings: no Entry is built for this (a million of them would be).
+        self.df: Mapping[str, int] = index.document_frequencies()
         ids = index.row_ids
         step = max(1, len(ids) // BACKGROUND)
         sample = ids[::step][:BACKGROUND]
@@ -212,7 +238,7 @@ class MatchEvidence:
                 and entry_id in lexical
                 and lexical[entry_id][0] < AGREEMENT_DEPTH
             )
-            label = normalize(entry.label)
+            label = _label_form(entry.label)
             # Longest first, and only words the label itself shows (a project's tokens include
             # its indicators' names): the page highlights these in the title.
             visible = tuple(sorted((w for w in shared if w in label), key=len, reverse=True))

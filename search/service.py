@@ -143,6 +143,21 @@ class SearchService:
         return self._evidence[1]
 
     @property
+    def model(self) -> str:
+        return self.index.meta.model
+
+    @property
+    def documents(self) -> dict[str, str]:
+        return self.index.meta.documents
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def entry_of(self, iri: str) -> Entry | None:
+        entry_id = self.index.by_iri.get(iri)
+        return self.index.entry(entry_id) if entry_id is not None else None
+
+    @property
     def encoder(self) -> Encoder:
         # Loaded on first use: `similar` reads stored vectors and never needs the model.
         if self._encoder is None:
@@ -157,18 +172,7 @@ class SearchService:
         mode: Mode = Mode.HYBRID,
         per_project: int | None = None,
     ) -> SearchResult:
-        warnings: list[str] = []
-        text = " ".join(query.split())
-        if not text:
-            raise QueryError("empty query: type a few words, e.g. 村干部补贴 / 查询为空，请输入关键词")
-        if not any(ch.isalnum() for ch in text):
-            # Only punctuation or symbols: embeddings would still return "nearest" entries, at random.
-            raise QueryError(
-                f"no words in the query {text[:40]!r}: type a few words / 查询中没有文字，请输入关键词"
-            )
-        if len(text) > MAX_QUERY_CHARS:
-            warnings.append(f"query cut to its first {MAX_QUERY_CHARS} of {len(text)} characters")
-            text = text[:MAX_QUERY_CHARS]
+        text, warnings = query_text(query)
         allowed = self.allowed_rows(filters or Filters())
         if allowed is not None and not allowed.any():
             return SearchResult([], [*warnings, "no entry matches the filters"])
@@ -188,10 +192,7 @@ class SearchService:
         cap = self.ranking.per_project if per_project is None else per_project
         candidates = self._group(fused, dense, lexical, len(fused), cap)
         self._judge(candidates, text, vector, dense, lexical)
-        shown = candidates[:limit]
-        total = sum(1 for hit in candidates if hit.match in (Match.CLOSE, Match.RELATED))
-        answer = overall([hit.match for hit in shown if hit.match is not None])
-        return SearchResult(shown, warnings, answer, total, candidates)
+        return result_of(candidates, limit, warnings)
 
     def _judge(
         self,
@@ -270,15 +271,15 @@ class SearchService:
 
     def _unit_mask(self, wanted: str) -> npt.NDArray[np.bool_]:
         wanted = wanted.strip()
-        matching = [
-            iri
-            for iri, label in self.index.units.items()
-            if iri == wanted or iri.rsplit("/", 1)[-1] == wanted or wanted in label
-        ]
+        matching = {
+            ref.iri
+            for ref in self.index.unit_refs()
+            if ref.iri == wanted or ref.iri.rsplit("/", 1)[-1] == wanted or wanted in ref.label
+        }
         if not matching:
             raise QueryError(f"--unit {wanted}: no unit or township by that code, IRI or name")
         c = self.index.columns
-        return np.isin(c.unit, matching) | np.isin(c.township, matching)
+        return c.unit.isin(matching) | c.township.isin(matching)
 
     def _dense(
         self, vector: npt.NDArray[np.float32], allowed: npt.NDArray[np.bool_] | None
@@ -306,17 +307,7 @@ class SearchService:
     def _fuse(
         self, dense: dict[int, tuple[int, float]], lexical: dict[int, tuple[int, float]], mode: Mode
     ) -> list[tuple[int, float]]:
-        k = self.ranking.rrf_k
-        weights = {Mode.DENSE: (1.0, 0.0), Mode.LEXICAL: (0.0, 1.0)}.get(
-            mode, (self.ranking.dense_weight, self.ranking.lexical_weight)
-        )
-        fused: dict[int, float] = {}
-        for weight, ranked in zip(weights, (dense, lexical), strict=True):
-            if weight == 0:
-                continue
-            for entry_id, (rank, _score) in ranked.items():
-                fused[entry_id] = fused.get(entry_id, 0.0) + weight / (k + rank + 1)
-        return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+        return fuse(dense, lexical, mode, self.ranking)
 
     def _group(
         self,
@@ -326,30 +317,87 @@ class SearchService:
         limit: int,
         per_project: int,
     ) -> list[Hit]:
-        hits: list[Hit] = []
-        seen: dict[tuple[str, str, str, str], Hit] = {}
-        for entry_id, score in fused:
-            entry = self.index.entry(entry_id)
-            # The same indicator text with the same target in one township is one precedent;
-            # the others are listed under it rather than filling the page.
-            key = (
-                entry.kind.value,
-                entry.label,
-                entry.target.raw if entry.target else "",
-                entry.township.iri if entry.township else "",
-            )
-            if key in seen:
-                seen[key].duplicates.append(entry.iri)
-                continue
-            hit = Hit(
-                entry,
-                score,
-                dense=dense[entry_id][1] if entry_id in dense else None,
-                lexical=lexical[entry_id][1] if entry_id in lexical else None,
-            )
-            seen[key] = hit
-            hits.append(hit)
-        return _cap_per_project(hits, limit, per_project)
+        return group(fused, dense, lexical, self.index.entry, limit, per_project)
+
+
+def query_text(query: str) -> tuple[str, list[str]]:
+    """The query as searched (spaces collapsed, cut to MAX_QUERY_CHARS) and what was said of it."""
+    warnings: list[str] = []
+    text = " ".join(query.split())
+    if not text:
+        raise QueryError("empty query: type a few words, e.g. 村干部补贴 / 查询为空，请输入关键词")
+    if not any(ch.isalnum() for ch in text):
+        # Only punctuation or symbols: embeddings would still return "nearest" entries, at random.
+        raise QueryError(
+            f"no words in the query {text[:40]!r}: type a few words / 查询中没有文字，请输入关键词"
+        )
+    if len(text) > MAX_QUERY_CHARS:
+        warnings.append(f"query cut to its first {MAX_QUERY_CHARS} of {len(text)} characters")
+        text = text[:MAX_QUERY_CHARS]
+    return text, warnings
+
+
+def fuse(
+    dense: dict[int, tuple[int, float]],
+    lexical: dict[int, tuple[int, float]],
+    mode: Mode,
+    ranking: RankingSettings,
+) -> list[tuple[int, float]]:
+    """Weighted reciprocal rank fusion of the two lists, best first (ties by entry id)."""
+    k = ranking.rrf_k
+    weights = {Mode.DENSE: (1.0, 0.0), Mode.LEXICAL: (0.0, 1.0)}.get(
+        mode, (ranking.dense_weight, ranking.lexical_weight)
+    )
+    fused: dict[int, float] = {}
+    for weight, ranked in zip(weights, (dense, lexical), strict=True):
+        if weight == 0:
+            continue
+        for entry_id, (rank, _score) in ranked.items():
+            fused[entry_id] = fused.get(entry_id, 0.0) + weight / (k + rank + 1)
+    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+
+
+def group(
+    fused: list[tuple[int, float]],
+    dense: dict[int, tuple[int, float]],
+    lexical: dict[int, tuple[int, float]],
+    entry_of: Callable[[int], Entry],
+    limit: int,
+    per_project: int,
+) -> list[Hit]:
+    """The fused list as hits: duplicates folded under their first, at most `per_project` each."""
+    hits: list[Hit] = []
+    seen: dict[tuple[str, str, str, str], Hit] = {}
+    for entry_id, score in fused:
+        entry = entry_of(entry_id)
+        # The same indicator text with the same target in one township is one precedent;
+        # the others are listed under it rather than filling the page.
+        key = (
+            entry.kind.value,
+            entry.label,
+            entry.target.raw if entry.target else "",
+            entry.township.iri if entry.township else "",
+        )
+        if key in seen:
+            seen[key].duplicates.append(entry.iri)
+            continue
+        hit = Hit(
+            entry,
+            score,
+            dense=dense[entry_id][1] if entry_id in dense else None,
+            lexical=lexical[entry_id][1] if entry_id in lexical else None,
+        )
+        seen[key] = hit
+        hits.append(hit)
+    return _cap_per_project(hits, limit, per_project)
+
+
+def result_of(candidates: list[Hit], limit: int, warnings: list[str]) -> SearchResult:
+    """The page of judged candidates, and the answer as a whole."""
+    shown = candidates[:limit]
+    total = sum(1 for hit in candidates if hit.match in (Match.CLOSE, Match.RELATED))
+    answer = overall([hit.match for hit in shown if hit.match is not None])
+    return SearchResult(shown, warnings, answer, total, candidates)
 
 
 def _cap_per_project(hits: list[Hit], limit: int, per_project: int) -> list[Hit]:

@@ -48,7 +48,7 @@ def fake_encoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 
 # Markers by what a test uses, so that no test file has to remember them (issue 18): `make
 # test-fast` leaves out the slow kinds for a developer's quick loop; CI runs everything.
-_SERVER_FIXTURES = {"live_server", "oxigraph", "server", "serve"}
+_SERVER_FIXTURES = {"live_server", "oxigraph", "virtuoso", "server", "serve"}
 _SLOW_FOLDERS = {"packaging"}
 
 

@@ -76,9 +76,7 @@ def review_json(table: DraftTable, base_iri: str) -> dict[str, Any]:
         by_severity[f.severity.value] = by_severity.get(f.severity.value, 0) + 1
     return {
         # `row`: the table row (1-based, in `table.rows` order) a finding is about; None for the project
-        "findings": [
-            {**f.to_json(), "severity_zh": f.severity.zh, "row": rows.get(f.focus)} for f in findings
-        ],
+        "findings": [f.record(row=rows.get(f.focus)).model_dump(mode="json") for f in findings],
         "counts": {"total": len(findings), "by_severity": by_severity},
         "rules": [r.to_json() for r in all_rules() if r.id not in SKIPPED],
     }

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from pydantic import BaseModel, ConfigDict, Field
 from rdflib.query import Result
 
 from ontology import prologue
@@ -50,18 +51,87 @@ class Finding:
     def id(self) -> str:
         return hashlib.sha256(self.key.encode("utf-8")).hexdigest()[:16]
 
+    def record(
+        self, place: Place | None = None, id_of: Callable[[str], str] | None = None, row: int | None = None
+    ) -> FindingRecord:
+        """The one JSON shape of a finding (the API's review, a draft's review, `jixiao review --json`):
+        `place` is its project's, `id_of` gives the ids of the API's URLs, `row` a draft's row."""
+        return FindingRecord(
+            id=self.id,
+            rule=self.rule,
+            severity=self.severity,
+            severity_zh=self.severity.zh,
+            focus=self.focus,
+            focus_id=id_of(self.focus) if id_of else None,
+            focus_label=self.focus_label,
+            project=self.project,
+            project_id=id_of(self.project) if id_of and self.project else None,
+            project_label=place.label if place else None,
+            unit=place.unit if place else None,
+            township=place.township if place else None,
+            document=place.document if place else None,
+            row=row,
+            message=self.message,
+            message_en=self.message_en,
+            values=list(self.values),
+        )
+
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "rule": self.rule,
-            "severity": self.severity.value,
-            "focus": self.focus,
-            "focus_label": self.focus_label,
-            "project": self.project,
-            "message": self.message,
-            "message_en": self.message_en,
-            "values": list(self.values),
-        }
+        return self.record().model_dump(mode="json")
+
+
+class Place(Protocol):
+    """Where a finding's project is (jixiao.review.run.ProjectInfo)."""
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def township(self) -> str: ...
+    @property
+    def document(self) -> str: ...
+
+
+class Record(BaseModel):
+    """A JSON shape programs read. Every key is declared (extra="forbid"): a key added in code
+    without its field fails where the record is made, instead of being dropped from the answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class FindingRecord(Record):
+    """A review finding as the API, a draft's review and `jixiao review --json` all give it."""
+
+    id: str = Field(description="stable across runs and re-ingests: a hash of the rule, focus and values")
+    rule: str = Field(description="the rule's id, e.g. missing-category")
+    severity: Severity = Field(description="error, warning or info")
+    severity_zh: str = Field(description="the severity in Chinese: 错误, 警告, 提示")
+    focus: str = Field(
+        description="the IRI of what it is about: a project, indicator, objective or unit budget"
+    )
+    focus_id: str | None = Field(description="the focus's id in the API's URLs; null where it has no page")
+    focus_label: str = Field(description="the focus's name as written")
+    project: str | None = Field(description="the IRI of the project it belongs to; null for a unit budget")
+    project_id: str | None = Field(description="the project's id in the API's URLs; null where it has none")
+    project_label: str | None = Field(description="the project's name; null when not known here")
+    unit: str | None = Field(description="the project's budget unit; null when not known here")
+    township: str | None = Field(description="the project's township; null when not known here")
+    document: str | None = Field(description="the file the project was read from; null when not known here")
+    row: int | None = Field(description="a draft's table row it is about (1-based); null outside a draft")
+    message: str = Field(description="what is wrong, in Chinese, for the reviewer")
+    message_en: str = Field(description="the same in English")
+    values: list[str] = Field(description="the offending values exactly as written")
+
+
+class RuleRecord(Record):
+    """A review rule as the API lists it."""
+
+    id: str = Field(description="the rule's id, e.g. missing-category")
+    title: str = Field(description="its name in Chinese")
+    title_en: str = Field(description="its name in English")
+    severity: Severity = Field(description="the highest severity it reports")
+    description: str = Field(description="what it checks and why, in English")
 
 
 class Queryable(Protocol):
@@ -103,14 +173,17 @@ class Rule:
     description: str  # English: what it checks and why, as shown in `jixiao review --rules` and the API
     check: Check = field(compare=False, repr=False)
 
+    def record(self) -> RuleRecord:
+        return RuleRecord(
+            id=self.id,
+            title=self.title,
+            title_en=self.title_en,
+            severity=self.severity,
+            description=self.description,
+        )
+
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "title_en": self.title_en,
-            "severity": self.severity.value,
-            "description": self.description,
-        }
+        return self.record().model_dump(mode="json")
 
 
 REGISTRY: dict[str, Rule] = {}

@@ -28,14 +28,7 @@ class Group:
 
 def finding_json(finding: Finding, review: Review) -> dict[str, Any]:
     """A finding with its project's name and place, so a consumer needs nothing else."""
-    info = review.projects.get(finding.project or "")
-    return {
-        **finding.to_json(),
-        "project_label": info.label if info else None,
-        "unit": info.unit if info else None,
-        "township": info.township if info else None,
-        "document": info.document if info else None,
-    }
+    return finding.record(review.projects.get(finding.project or "")).model_dump(mode="json")
 
 
 def groups(review: Review) -> list[Group]:

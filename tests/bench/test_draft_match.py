@@ -9,7 +9,9 @@ from bench.draft_match import (
     Case,
     Drafted,
     cases,
+    ceiling,
     close_threshold,
+    evidence_table,
     figures,
     judge,
     related_threshold,
@@ -93,3 +95,30 @@ def test_figures_count_what_was_said_against_what_is_true() -> None:
     assert found.flagged == {"close": (1, 2), "unpaired": (1, 2)}
     assert found.hit3 == (2, 2) and found.offered == (2, 2)
     assert found.answers["unpaired"] == {"close": 1, "related": 0, "none": 1}
+
+
+def test_the_ceiling_ranks_drafts_by_their_best_precedent() -> None:
+    drafts = [
+        drafted(True, precedent("urn:c", 5.0)),
+        drafted(False, precedent("urn:o", 4.5)),  # an unrelated project that stands out more
+        drafted(True, precedent("urn:c", 4.0), precedent("urn:o", 0.0)),
+        drafted(False, precedent("urn:o", 0.5)),
+        drafted(True),  # no precedent at all: ranked last
+    ]
+    top = ceiling(drafts, MODEL)
+    assert top.cuts == [1, 1, 2, 2, 3] and top.truly_close == 3
+    assert top.best_recall_at(0.9) == (1, 1)  # only the first cut is right often enough
+    assert top.best_recall_at(0.6) == (3, 5)
+    assert top.precision_at_recall(0.6) == (2, 3)
+    assert ceiling([drafted(False, precedent("urn:o", 1.0))], MODEL).precision_at_recall(0.9) == (0, 0)
+
+
+def test_the_evidence_table_shows_each_close_draft_against_its_strongest_other() -> None:
+    drafts = [
+        drafted(True, precedent("urn:o", 3.0), precedent("urn:c", 1.0)),
+        drafted(False, precedent("urn:o", 2.0)),
+    ]
+    lines = evidence_table(drafts)
+    close_rows = [line for line in lines if line.startswith("| x | urn:c")]
+    assert close_rows == ["| x | urn:c (1: 1.00 / 0.50 / 0.00) | urn:o (1: 3.00 / 0.50 / 0.00) |"]
+    assert "| x (unpaired) | urn:o (1: 2.00 / 0.50 / 0.00) |" in lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from typer.testing import CliRunner
 
 from jixiao.cli import app
 from tests.conftest import FORM_LINES, PARAGRAPH_TABLE
+from tests.fixtures.virtuoso import VirtuosoServer, require_virtuoso
 
 runner = CliRunner()
 
@@ -31,3 +33,12 @@ def ingested(data: Path) -> Path:
     code, _, err = jixiao(data, "ingest", str(PARAGRAPH_TABLE), str(FORM_LINES))
     assert code == 0, err
     return data
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoServer]:
+    """One Virtuoso for the session (about 6 s to start); a test empties it (`server.empty()`)."""
+    require_virtuoso()
+    server = VirtuosoServer(tmp_path_factory.mktemp("virtuoso"))
+    yield server
+    server.stop()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jixiao.cli import SkipReason, find_inputs
+from jixiao.cli.ingest import SkipReason, find_inputs
 from jixiao.terminal import printable, shown
 from tests.jixiao.conftest import jixiao
 

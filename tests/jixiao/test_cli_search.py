@@ -178,7 +178,8 @@ def test_interrupted_index_swap_is_recovered(ingested: Path) -> None:
 
 
 def test_corrupt_index_asks_for_reindex(ingested: Path) -> None:
-    (load_settings(ingested).index_dir / "entries.jsonl").write_text("not json\n", encoding="utf-8")
+    column = load_settings(ingested).index_dir / "entries" / "iri.bytes.npy"
+    column.write_text("not numpy\n", encoding="utf-8")
     code, _, err = jixiao(ingested, "search", "补贴")
     assert code == 1 and "jixiao reindex" in err
     code, _, _ = jixiao(ingested, "reindex")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jixiao.cli import expand_inputs
+from jixiao.cli.ingest import expand_inputs
 
 
 def test_folder_search_takes_web_pages(tmp_path: Path) -> None:

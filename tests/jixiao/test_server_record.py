@@ -146,7 +146,7 @@ SERVER = textwrap.dedent(
     from jixiao import upload_client
     from jixiao.settings import Settings
     from tests.fakes import FakeEncoder
-    # What `jixiao serve` does (jixiao/cli.py serve), with the fake encoder instead of the model.
+    # What `jixiao serve` does (jixiao/cli/serve.py), with the fake encoder instead of the model.
     settings = Settings(data=sys.argv[1], port=int(sys.argv[2]))
     encoder = FakeEncoder()
     application = create_app(settings, encoder=lambda: encoder)

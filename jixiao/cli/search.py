@@ -1,0 +1,132 @@
+"""`jixiao search` and `jixiao similar` (issue 3)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from jixiao.cli.common import (
+    DataOption,
+    err,
+    load_settings,
+    open_store_or_exit,
+    out,
+    searcher,
+)
+from jixiao.settings import Settings
+from search.backend import Searcher
+from search.encoder import EncoderError
+from search.entries import Kind
+from search.service import Filters, Hit, Mode, QueryError
+from search.sync import graph_state, stale_documents
+
+
+class KindChoice(StrEnum):
+    indicator = "indicator"
+    objective = "objective"
+    project = "project"
+
+
+class TargetTypeChoice(StrEnum):
+    quantitative = "quantitative"
+    qualitative = "qualitative"
+    date = "date"
+    unparsed = "unparsed"
+
+
+def search(
+    query: Annotated[str, typer.Argument(help="words, a sentence or a pasted objective (中文或英文)")],
+    kind: Annotated[KindChoice | None, typer.Option(help="only this kind")] = None,
+    unit: Annotated[str | None, typer.Option(help="unit or township: code, IRI or part of the name")] = None,
+    year: Annotated[int | None, typer.Option(help="fiscal year")] = None,
+    level1: Annotated[str | None, typer.Option(help="一级指标, e.g. 产出指标 or output")] = None,
+    level2: Annotated[str | None, typer.Option(help="二级指标, e.g. 数量指标 or quantity")] = None,
+    target_type: Annotated[TargetTypeChoice | None, typer.Option(help="target type")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="number of hits")] = 10,
+    per_project: Annotated[
+        int | None, typer.Option(min=0, help="hits per project (0: no cap; default from settings, 3)")
+    ] = None,
+    mode: Annotated[Mode, typer.Option(help="hybrid, dense (embeddings) or lexical (BM25)")] = Mode.HYBRID,
+    as_json: Annotated[bool, typer.Option("--json", help="a JSON list of hits")] = False,
+    data: DataOption = None,
+) -> None:
+    """Find indicators, objectives and projects that mean the same as QUERY, in any township."""
+    settings = load_settings(data)
+    service = searcher(settings)
+    _warn_if_stale(settings, service)
+    filters = Filters(
+        kind=Kind(kind.value) if kind else None,
+        unit=unit,
+        year=year,
+        level1=level1,
+        level2=level2,
+        target_type=target_type.value if target_type else None,
+    )
+    try:
+        result = service.search(query, filters, limit=limit, mode=mode, per_project=per_project)
+    except (QueryError, EncoderError) as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    _print_hits(result.hits, as_json)
+
+
+def similar(
+    iri: Annotated[str, typer.Argument(help="an indicator, objective or project IRI")],
+    limit: Annotated[int, typer.Option(min=1, max=500, help="number of hits")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="a JSON list of hits")] = False,
+    data: DataOption = None,
+) -> None:
+    """What other townships wrote for the same thing: the nearest entries in other units."""
+    settings = load_settings(data)
+    service = searcher(settings)
+    try:
+        hits = service.similar(iri.strip().strip("<>"), limit=limit)
+    except QueryError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    _print_hits(hits, as_json)
+
+
+def _warn_if_stale(settings: Settings, service: Searcher) -> None:
+    store = open_store_or_exit(settings)
+    try:
+        changed, gone = stale_documents(graph_state(store), service.documents)
+    finally:
+        store.close()
+    if changed or gone:
+        err.print(
+            "[yellow]warning:[/] the search index does not match the store (run `jixiao reindex`)",
+            highlight=False,
+        )
+
+
+def _print_hits(hits: list[Hit], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps([hit.to_json() for hit in hits], ensure_ascii=False, indent=1) + "\n")
+        return
+    if not hits:
+        out.print("no hits / 没有找到")
+        return
+    for number, hit in enumerate(hits, 1):
+        e = hit.entry
+        category = "/".join(ref.label for ref in (e.level1, e.level2) if ref)
+        target = f"  [bold]{e.target.raw}[/]" if e.target else ""
+        out.print(f"{number:>2}. [cyan]{e.kind.value}[/] {e.label}{target}", highlight=False, soft_wrap=True)
+        where = [
+            e.township.label if e.township else "",
+            e.project.label if e.project and e.kind != Kind.PROJECT else "",
+        ]
+        where.append(category)
+        if hit.duplicates:
+            where.append(f"+{len(hit.duplicates)} identical in other projects")
+        out.print(
+            "    [dim]" + " · ".join(part for part in where if part) + f"  score {hit.score:.4f}[/]",
+            highlight=False,
+        )
+        out.print(f"    [dim]{e.iri}[/]", highlight=False, soft_wrap=True)
