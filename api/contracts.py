@@ -19,15 +19,21 @@ from typing import Literal as Exactly
 from pydantic import Field
 
 from api.catalogue import Ids
+from jixiao.drafting.draft import Draft
 from jixiao.review.model import FindingRecord, Record, RuleRecord, Severity
 from search.entries import Kind
 from search.match import Match
-from search.service import Hit
+from search.service import Hit, SearchResult
 
 Number = int | float
 Literal = int | float | str  # a value as the graph stores it: a number, or the text as written
 
 __all__ = ["FindingRecord", "Record", "RuleRecord", "Severity"]
+
+
+def ids_for(base_iri: str) -> Ids:
+    """The ids of a service with this base IRI, as the API makes them (so the CLI's match its)."""
+    return Ids(base_iri if base_iri.endswith(("/", "#")) else base_iri + "/")
 
 
 # --- parts ----------------------------------------------------------------------------------------
@@ -124,11 +130,34 @@ class SearchResults(Record):
     warnings: list[str] = Field(description="why the results may be incomplete (a stale index, …)")
     took_ms: float = Field(description="the time the search took, in milliseconds")
 
+    @classmethod
+    def of(
+        cls, query: str, result: SearchResult, ids: Ids, warnings: list[str], took_ms: float
+    ) -> SearchResults:
+        """GET /api/search's answer, and `jixiao search --json`'s; `warnings` come before the search's."""
+        return cls(
+            query=query,
+            match=result.match,  # close | related | none: the answer as a whole (search/match.py)
+            total=result.total,  # hits judged close or related, over all candidates
+            hits=[SearchHit.of(hit, ids) for hit in result.hits],
+            warnings=[*warnings, *result.warnings],
+            took_ms=round(took_ms, 1),
+        )
+
 
 class SimilarResults(Record):
     of: SearchHit = Field(description="the entry asked about")
     hits: list[SearchHit] = Field(description="the same kind of entry in other townships, nearest first")
     warnings: list[str] = Field(description="why the results may be incomplete")
+
+    @classmethod
+    def near(cls, entry: Hit, hits: list[Hit], ids: Ids, warnings: list[str]) -> SimilarResults:
+        """GET /api/similar's answer, and `jixiao similar --json`'s."""
+        return cls(
+            of=SearchHit.of(entry, ids),
+            hits=[SearchHit.of(hit, ids) for hit in hits],
+            warnings=warnings,
+        )
 
 
 # --- one project, one indicator, the units, the categories, the cookbook -------------------------
@@ -439,6 +468,15 @@ class DraftProposal(Record):
     generic_categories: list[str] = Field(description="required categories only generic indicators fill")
     warnings: list[str] = Field(description="why the draft may be incomplete")
     table: DraftTableRecord = Field(description="the table a drafter who accepts it all would file")
+
+    @classmethod
+    def of(cls, drafted: Draft, ids: Ids, warnings: list[str]) -> DraftProposal:
+        """POST /api/draft's answer, and `jixiao draft --json`'s; `warnings` come before the draft's."""
+        found = drafted.to_json()
+        for precedent in found["precedents"]:
+            precedent["id"] = ids.id(precedent["iri"])
+        found["warnings"] = [*warnings, *found["warnings"]]
+        return cls.model_validate(found)
 
 
 class SavedDraftSummary(Record):

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi import Path as PathParam
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from api.catalogue import Ids, NotFound
+from api.catalogue import NotFound
 from api.contracts import (
     CategoryNode,
     DeletedDraft,
@@ -22,7 +22,6 @@ from api.contracts import (
     SavedDraft,
     SavedDraftRef,
     SavedDrafts,
-    SearchHit,
     SearchResults,
     SimilarResults,
     Unit,
@@ -46,10 +45,6 @@ Service = Annotated[SearchService, Depends(search_service)]
 Finder = Annotated[Searcher, Depends(searcher)]  # search and similar: either backend (search.backend)
 
 
-def _hit(hit: Hit, ids: Ids) -> SearchHit:
-    return SearchHit.of(hit, ids)
-
-
 @router.get(
     "/search",
     summary="Search indicators, objectives and projects (hybrid: embeddings + BM25)",
@@ -70,21 +65,15 @@ def search(
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     per_project: Annotated[int | None, Query(ge=0, le=100)] = None,
     mode: Mode = Mode.HYBRID,
-) -> dict[str, Any]:
+) -> SearchResults:
     started = time.perf_counter()
     if unit and unit.startswith("unit/"):  # an id from /api/units
         unit = held.catalogue.ids.iri(unit)
     filters = Filters(kind=kind, unit=unit, year=year, level1=level1, level2=level2, target_type=target_type)
     with held.search_slots:
         result = service.search(q, filters, limit=limit, mode=mode, per_project=per_project)
-    return {
-        "query": q,
-        "match": result.match.value,  # close | related | none: the answer as a whole (search/match.py)
-        "total": result.total,  # hits judged close or related, over all candidates
-        "hits": [_hit(hit, held.catalogue.ids) for hit in result.hits],
-        "warnings": [*held.search_warnings(), *result.warnings],
-        "took_ms": round(1000 * (time.perf_counter() - started), 1),
-    }
+    took_ms = 1000 * (time.perf_counter() - started)
+    return SearchResults.of(q, result, held.catalogue.ids, held.search_warnings(), took_ms)
 
 
 @router.get(
@@ -97,17 +86,13 @@ def similar(
     service: Finder,
     id: Annotated[str, Query(min_length=1, max_length=2000, description="an id or IRI")],
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
-) -> dict[str, Any]:
+) -> SimilarResults:
     iri = held.catalogue.ids.iri(id)
     entry = service.entry_of(iri)
     if entry is None:
         raise NotFound(f"{id}: not in the search index (an indicator, objective or project id)")
     hits = service.similar(iri, limit=limit)
-    return {
-        "of": _hit(Hit(entry, 1.0), held.catalogue.ids),
-        "hits": [_hit(hit, held.catalogue.ids) for hit in hits],
-        "warnings": held.search_warnings(),
-    }
+    return SimilarResults.near(Hit(entry, 1.0), hits, held.catalogue.ids, held.search_warnings())
 
 
 @router.get(
@@ -183,18 +168,13 @@ class DraftInput(BaseModel):
 @router.post(
     "/draft", summary="Draft a target table from precedents (起草绩效目标)", response_model=DraftProposal
 )
-def draft(held: Held, service: Service, body: DraftInput) -> dict[str, Any]:
+def draft(held: Held, service: Service, body: DraftInput) -> DraftProposal:
     if not body.name.strip():
         raise QueryError("a project name is needed / 请填写项目名称")
     request = DraftRequest(body.name.strip(), body.objective.strip(), body.amount, body.unit, body.year)
     with held.search_slots:
         drafted = Drafter(service).draft(request)
-    ids = held.catalogue.ids
-    found = drafted.to_json()
-    for precedent in found["precedents"]:
-        precedent["id"] = ids.id(precedent["iri"])
-    found["warnings"] = [*held.search_warnings(), *found["warnings"]]
-    return found
+    return DraftProposal.of(drafted, held.catalogue.ids, held.search_warnings())
 
 
 # --- export of an accepted draft ---------------------------------------------------------------

@@ -161,8 +161,12 @@ def open_resources(
     if isinstance(searcher, SearchService):
         search = searcher
     elif searcher is not None:
+        # Drafting and review read every precedent project's entries and vectors at once
+        # (jixiao/drafting: SearchIndex.of_projects, its columns); the Searcher protocol answers one query.
         problem = (
-            f"drafting and review read the in-process index; the search backend is {settings.search_backend}"
+            "drafting and review need the in-process search index, and this server's search backend is"
+            f" {settings.search_backend}: serve them from a server without JIXIAO_SEARCH_BACKEND (its"
+            " index built by `jixiao reindex`); search and similar work on either backend"
         )
     if searcher is not None:
         changed, gone = stale_documents(graph_state(store), searcher.documents)

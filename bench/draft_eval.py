@@ -64,7 +64,7 @@ from jixiao.settings import Settings  # noqa: E402
 from search.encoder import Encoder, load_encoder  # noqa: E402
 from search.entries import Entry, Kind, TargetValue  # noqa: E402
 from search.index import IndexUnavailable  # noqa: E402
-from search.match import DRAFT_CALIBRATION  # noqa: E402
+from search.match import DRAFT_CALIBRATION, DraftCalibration  # noqa: E402
 from search.service import SearchService  # noqa: E402
 from search.sync import load_index, open_service  # noqa: E402
 
@@ -565,28 +565,46 @@ def match_main(args: argparse.Namespace) -> None:
         encoder = load_encoder(settings)
         service = open_service(settings, lambda: encoder)
         projects = [(p.entry, p.objectives) for p in projects_of(service)]
-        cases = draft_match.cases(projects, draft_match.load_pairs())
+        sample_cases = draft_match.cases(projects, draft_match.load_pairs())
+        cases = [*sample_cases, *draft_match.typed_cases([entry for entry, _ in projects])]
         drafted = draft_match.draft_all(service, cases)
         # precedent hit@3 as the fusion was before issue 20: names and objectives, no indicators
         before = Drafter(service, search_only=True)
         before.indicator_weight = 0.0
-        close = [c for c in cases if c.close]
+        close = [c for c in sample_cases if c.close]
         hits = sum(
             bool({p.project.iri for p in before.precedents(c.request, 3)} & c.counterparts) for c in close
         )
     shipped = draft_match.fit(
         drafted, f"{len(cases)} judged drafts of bench/draft_match.py, model {encoder.name}"
     )
+    on_file = DraftCalibration.load()
     if args.fit_match:
         draft_match.write_calibration(shipped)
         print(f"wrote {DRAFT_CALIBRATION}", file=sys.stderr)
-    runs = {
-        "search's own judgement (part 1), before": draft_match.figures(
-            [draft_match.judge(d, None) for d in drafted]
-        ),
-        "drafting calibration, leave-one-out": draft_match.figures(draft_match.leave_one_out(drafted)),
+    searched = [draft_match.judge(d, None) for d in drafted]
+    shipped_judged = [draft_match.judge(d, on_file) for d in drafted]
+    folds = draft_match.leave_one_out(drafted)
+
+    def of(judged: list[draft_match.Judgement], groups: tuple[str, ...]) -> draft_match.Figures:
+        return draft_match.figures([j for j in judged if j.case.group in groups])
+
+    sets = {
+        "the samples' own projects": draft_match.SAMPLE_GROUPS,
+        "drafts typed in a third township": draft_match.TYPED_GROUPS,
+        "all": draft_match.GROUPS,
     }
-    top = draft_match.ceiling(drafted, shipped.close)
+    runs = {
+        f"{how}, {name}": of(judged, groups)
+        for how, judged in (
+            ("search's own judgement of the project", searched),
+            (f"drafting as shipped ({DRAFT_CALIBRATION.name})", shipped_judged),
+            ("drafting's model fitted without the draft's family, leave-one-out", folds),
+        )
+        for name, groups in sets.items()
+    }
+    sample_drafted = [d for d in drafted if d.case.group in draft_match.SAMPLE_GROUPS]
+    top = draft_match.ceiling(sample_drafted, shipped.close)
     right, said = top.best_recall_at(draft_match.PRECISION)
     at_recall = top.precision_at_recall(0.9)
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -595,32 +613,35 @@ def match_main(args: argparse.Namespace) -> None:
         "",
         f"`{command}` over {origin}; model {encoder.name}; {time.perf_counter() - started:.0f} s.",
         "",
-        *draft_match.report(runs, shipped, len(cases)),
+        *draft_match.report(runs, shipped, cases),
+        "",
+        f"`{DRAFT_CALIBRATION.name}` as it was when this ran: close from p >= {on_file.close_at:g},"
+        f" related from p >= {on_file.related_at:.3f} ({on_file.fitted_on})"
+        + ("; replaced by the fit above (--fit-match)." if args.fit_match else "; the fit was not written."),
         "",
         f"Precedent hit@3 before the indicator list joined the fusion (names and objectives only):"
         f" {hits}/{len(close)} = {hits / len(close):.2f}; with it (weight {Drafter.indicator_weight:g},"
         " as shipped, chosen on these same pairs): the figure in the table. `similar` for a project"
         " (search, not drafting; bench/quality.py) is measured in the search quality section.",
         "",
-        "### Why the draft judgement never says close",
+        "### How far the features go on the samples' own projects",
         "",
         'The close threshold is the lowest at which "close" is right for 0.9 of the training drafts'
-        " it is said of; no threshold reaches that, in any fold, so only an identical project name is"
-        " close. An upper bound: the shipped model, fitted on all drafts and read on those same drafts"
-        " (in-sample, optimistic), ranks the drafts by their best precedent's probability; the deepest"
+        " it is said of (with none, only an identical project name is close by the model; search's"
+        " own close still stands). An upper bound on the samples' own projects: the model fitted on"
+        " all drafts and read on those same drafts (in-sample, optimistic), ranks the drafts by"
+        " their best precedent's probability; the deepest"
         f" cut with precision >= 0.9 holds {right}/{said} drafts right, recall"
         f" {right}/{top.truly_close}; to reach recall 0.9 it must say close of {at_recall[1]} drafts,"
         f" {at_recall[0]} of them right (precision"
         f" {at_recall[0] / at_recall[1] if at_recall[1] else 0.0:.2f}). First ten cuts (truly close"
         f" among the first k): {', '.join(f'{k}: {n}' for k, n in enumerate(top.cuts[:10], 1))}.",
         "",
-        *draft_match.evidence_table(drafted),
+        *draft_match.evidence_table(sample_drafted),
         "",
-        "First-choice recall (the drafting section: k=1 fell from 24% to 6% with issue 20's change)"
-        " follows from this: with no precedent ever close, every draft starts from the standard frame,"
-        " whose generic indicators are each slot's first choice (that section: rows from the standard"
-        " frame 588/588). Restoring the old first choices would mean drafting from precedents this"
-        " judgement cannot call close, which is what the issue asked to stop; it is left as is.",
+        "First-choice recall (the drafting section) follows from how often a precedent is close: a"
+        " draft with none close starts from the standard frame, whose generic indicators are each"
+        " slot's first choice, with related precedents' indicators after them.",
     ]
     print("\n".join(lines))
     if args.write:

@@ -36,6 +36,8 @@ from search.match import DRAFT_CALIBRATION, DraftCalibration, Logistic, Match, P
 from search.service import SearchService
 
 PAIRS = Path(__file__).resolve().parent / "precedent_pairs.toml"
+# Drafts typed by staff of a third township, judged against the samples before any was scored.
+TYPED = Path(__file__).resolve().parent / "draft_judgements.toml"
 DEPTH = 8  # precedents a draft shows (jixiao.drafting.draft.PRECEDENTS)
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.05, 0.96, 0.05))
 # Projects the two samples have nothing like (read from both samples' project lists): a draft for
@@ -119,6 +121,30 @@ def cases(projects: Sequence[tuple[Entry, Sequence[str]]], pairs: dict[str, froz
     return found
 
 
+TYPED_GROUPS = ("typed, close", "typed, none")
+
+
+def typed_cases(projects: Sequence[Entry], path: Path = TYPED) -> list[Case]:
+    """The drafts of bench/draft_judgements.toml: no drafter's unit (a third township: every
+    project of the samples may be a precedent), their close projects resolved by label."""
+    by_label: dict[str, list[str]] = {}
+    for project in projects:
+        by_label.setdefault(project.label, []).append(project.iri)
+    found = []
+    for draft in tomllib.loads(path.read_text(encoding="utf-8")).get("draft", []):
+        name, labels = draft["name"], draft["close"]
+        missing = [label for label in labels if label not in by_label]
+        if missing:
+            raise SystemExit(f"{path}: {name}: no project labelled {', '.join(missing)} in the index")
+        counterparts = frozenset(iri for label in labels for iri in by_label[label])
+        request = DraftRequest(name, draft.get("objective", ""), year=2025)
+        group = TYPED_GROUPS[0] if counterparts else TYPED_GROUPS[1]
+        # a fold leaves out the samples' drafts of its close projects too: they share evidence
+        family = frozenset({f"typed:{name}", *counterparts})
+        found.append(Case(name, group, request, bool(counterparts), counterparts, family))
+    return found
+
+
 def draft_all(service: SearchService, judged: Sequence[Case]) -> list[Drafted]:
     """Each case's precedents with their evidence (search's judgement; the drafting model is applied
     afterwards, fold by fold)."""
@@ -156,7 +182,17 @@ def close_threshold(drafted: Sequence[Drafted], model: Logistic) -> float:
 
     for at in THRESHOLDS:
         said = [d for d in drafted if is_close(d.precedents, probability, at)]
-        right = [d for d in said if d.case.close]
+        # right as figures() counts it: a precedent said close is one of the judged ones
+        right = [
+            d
+            for d in said
+            if any(
+                p.project.iri in d.case.counterparts
+                and p.evidence is not None
+                and probability(p.evidence) >= at
+                for p in d.precedents
+            )
+        ]
         if len(said) >= 3 and len(right) / len(said) >= PRECISION:
             return at
     return NEVER
@@ -235,9 +271,17 @@ class Figures:
     offered: tuple[int, int]  # close drafts whose counterpart is judged close or related (shown)
 
 
+def close_counterpart(j: Judgement) -> bool:
+    return any(
+        m is Match.CLOSE and iri in j.case.counterparts for iri, m in zip(j.ranked, j.matches, strict=True)
+    )
+
+
 def figures(judged: Sequence[Judgement]) -> Figures:
     said = [j for j in judged if j.match is Match.CLOSE]
-    right = [j for j in said if j.case.close]
+    # right only when a precedent it calls close is one of the judged close projects: a draft
+    # that has a twin but is drafted from another project is not helped
+    right = [j for j in said if j.case.close and close_counterpart(j)]
     truly = [j for j in judged if j.case.close]
     flagged: dict[str, tuple[int, int]] = {}
     for j in judged:
@@ -268,14 +312,17 @@ def figures(judged: Sequence[Judgement]) -> Figures:
     )
 
 
-GROUPS = ("close", "counterparts left out", "unpaired", "not in the samples")
+SAMPLE_GROUPS = ("close", "counterparts left out", "unpaired", "not in the samples")
+GROUPS = (*SAMPLE_GROUPS, *TYPED_GROUPS)
+CLOSE_GROUPS = ("close", TYPED_GROUPS[0])
 
 
-def report(runs: dict[str, Figures], calibration: DraftCalibration, cases_count: int) -> list[str]:
+def report(runs: dict[str, Figures], calibration: DraftCalibration, judged: Sequence[Case]) -> list[str]:
     """The RESULTS.md section: per judgement, close precision/recall, flags per group, hit@3."""
+    cases_count = len(judged)
     lines = [
         f"{cases_count} judged drafts: "
-        + ", ".join(f"{sum(runs[next(iter(runs))].answers.get(g, {}).values())} {g}" for g in GROUPS)
+        + ", ".join(f"{sum(c.group == g for c in judged)} {g}" for g in GROUPS)
         + " (bench/draft_match.py says how each group is made).",
         "",
         "| judgement | close precision | close recall | close drafts flagged none/related |"
@@ -284,15 +331,16 @@ def report(runs: dict[str, Figures], calibration: DraftCalibration, cases_count:
         "|---|---|---|---|---|---|---|",
     ]
     for label, f in runs.items():
-        none_groups = [g for g in GROUPS if g != "close"]
+        none_groups = [g for g in GROUPS if g not in CLOSE_GROUPS]
         flagged = sum(f.flagged.get(g, (0, 0))[0] for g in none_groups)
         total = sum(f.flagged.get(g, (0, 0))[1] for g in none_groups)
-        close_flagged = f.flagged.get("close", (0, 0))
+        close_flagged = tuple(sum(f.flagged.get(g, (0, 0))[i] for g in CLOSE_GROUPS) for i in (0, 1))
+        hit3 = f.hit3[0] / max(f.hit3[1], 1)
         lines.append(
             f"| {label} | {f.close_right}/{f.said_close} = {f.precision:.2f} |"
             f" {f.close_right}/{f.truly_close} = {f.recall:.2f} |"
-            f" {close_flagged[0]}/{close_flagged[1]} | {flagged}/{total} = {flagged / total:.2f} |"
-            f" {f.offered[0]}/{f.offered[1]} | {f.hit3[0]}/{f.hit3[1]} = {f.hit3[0] / f.hit3[1]:.2f} |"
+            f" {close_flagged[0]}/{close_flagged[1]} | {flagged}/{total} = {flagged / max(total, 1):.2f} |"
+            f" {f.offered[0]}/{f.offered[1]} | {f.hit3[0]}/{f.hit3[1]} = {hit3:.2f} |"
         )
     lines += ["", "Answers per group (close / related / none):", ""]
     lines += ["| judgement | " + " | ".join(GROUPS) + " |", "|---|" + "---|" * len(GROUPS)]

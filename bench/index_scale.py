@@ -438,13 +438,16 @@ def report(results: list[dict[str, Any]]) -> str:
     lines += [
         "",
         f"Each figure after the build is the median of fresh processes ({rounds}: load, then 2 rounds of",
-        f"{QUERIES} queries with and without a filter, the second round timed). The old index at 1M was not",
-        'run again: it took 762 s to build and 4,326 MB of RSS, with p95 133 ms (bench/RESULTS.md, "Scale",',
-        "with the model's query encoding in the time).",
+        f"{QUERIES} queries with and without a filter, the second round timed). `old (HEAD)` is HEAD's",
+        "search package serving the same index files as `new` (`--share-build`: the change is to search time",
+        "only, so its build figures are the new build's; `--reuse-build`: that build, made by this script's",
+        "build child at 22:23 UTC, is served again). The index before format 2 took 762 s to build and",
+        '4,326 MB of RSS at 1M, p95 133 ms (bench/RESULTS.md, "Scale"). Earlier rows of this section',
+        "(100k, the first 1M builds) are in this file's history.",
         "",
-        "Search quality on the samples is unchanged (`.venv/bin/python bench/quality.py`, real model,",
-        "run on HEAD's search package and on this one, 2026-12-03): nDCG@10 lexical 0.502, dense 0.626,",
-        "hybrid 0.649 in both; `similar` hit@3 0.94 (projects) and 0.82 (indicators) in both.",
+        "Search quality on the samples (`.venv/bin/python bench/quality.py`, real model) is in",
+        '"Search quality by backend" (in-process hybrid nDCG@10 0.6487); the samples are under the exact',
+        "limit, so nprobe and the IVF path do not touch them.",
         "",
         "Read with care (by hand, from this run and the runs before it):",
         "",
@@ -453,16 +456,17 @@ def report(results: list[dict[str, Any]]) -> str:
         "  full size, distinct texts are 62k rather than the ≈600k a real million has, so its build",
         "  tokenises 62k texts (≈60 CPU s at 100k, profiled) where a real one would cut ≈10× more.",
         "- The first 1M build, with FAISS's 4·√n = 4,514 lists, took 614 s (578 CPU s), nearly all",
-        "  k-means (cost ∝ lists² × points per list); halving the lists gave the 199 s above, and",
-        "  recall@10 went from 0.960 / 0.948 (filtered) to 0.974 / 0.969.",
-        "- With the full vectors memory-mapped, RSS after the 400 searches was 3,236 MB: the kernel",
-        "  maps a cached file's pages in large folios around every fault (`MADV_RANDOM` did not",
-        "  change it), so a few hundred re-ranked rows per query mapped the whole 1.9 GB within a few",
-        "  queries. They are now read with `pread` (RSS 1,361 MB); the 1M load/search row is that",
-        "  re-measurement, the build figures are the run's.",
-        "- The 100k IVF-SQ8 row (exact limit 50k) predates three changes: the halved list count, the",
-        "  filtered search probing nprobe / (allowed share) lists (it probed 32, hence its filtered",
-        "  recall 0.896), and pread. Not re-run for lack of time.",
+        "  k-means (cost ∝ lists² × points per list); halving the lists gave 199 s (285 s in this run,",
+        "  a more loaded machine).",
+        "- Recall (profiled with /tmp scripts on this index, same machine): nprobe 32 → 64 lifts",
+        "  recall@10 0.974 → 0.983 (filtered 0.969 → 0.974) for ≈ 2 ms; re-ranking 200 candidates",
+        "  instead of 74 changed nothing. The filtered shortfall is the broad kind filter (0.951 at",
+        "  nprobe 64, 0.963 at 128), its cause not found in the time.",
+        "- Where a search's time goes (cProfile, 90 filtered searches at 1M): building `Entry` objects",
+        "  for the ~470 fused candidates (grouping and judging need them all) about a third; each",
+        "  hit's project amount built the project's whole Entry (a sixth: now read from the amount",
+        "  column); BM25 over the 1.27M-row score array ≈ 17 ms; a unit filter made 157k Refs per query",
+        "  (35 ms: now once per index state); the FAISS probe itself ≈ 6 ms.",
         "- The CPU columns count every thread of the process: they exceed wall time where OpenBLAS's",
         "  threads spin after a small matrix product, so read them as an upper bound.",
         "- Most of a query's time is not the index: `SearchService` judges every candidate (about",
@@ -487,6 +491,14 @@ def main() -> None:
     parser.add_argument(
         "--report", action="store_true", help="measure nothing: report what the work folder holds"
     )
+    parser.add_argument(
+        "--reuse-build", action="store_true", help="serve an index an earlier run built and saved here"
+    )
+    parser.add_argument(
+        "--share-build",
+        action="store_true",
+        help="--old serves the new build (for changes to search time only: same files, old query code)",
+    )
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -510,9 +522,29 @@ def main() -> None:
             variants.insert(0, ("old (HEAD)", "old", EXACT_LIMIT))
         built = {}
         for label, impl, limit in variants:
+            saved = args.work / f"build-{impl}-{size}-{limit}.json"
+            folder = args.work / f"index-{impl}-{size}-{limit}"
+            if args.reuse_build and saved.is_file() and folder.is_dir():
+                built[label] = json.loads(saved.read_text("utf-8"))
+                say(f"{size}: {label}: the build in {folder} reused")
+                continue
+            if impl == "old" and args.share_build:
+                # The old code serves the new build (the change touches only search time): the same
+                # files, so only the query path differs. Its build figures are the new build's.
+                continue
             say(f"{size}: build {label}")
             built[label] = child(impl, "build", size, args.work, limit)
+            saved.write_text(json.dumps(built[label]), "utf-8")
             say(f"{size}: {label}: {built[label]}")
+        for label, _impl, limit in variants:
+            if label not in built:
+                shared = args.work / f"index-old-{size}-{limit}"
+                if shared.is_symlink() or shared.is_file():
+                    shared.unlink()
+                elif shared.is_dir():
+                    shutil.rmtree(shared)
+                shared.symlink_to(args.work / f"index-new-{size}-{limit}")
+                built[label] = {**built[next(lab for lab, i, _ in variants if i == "new")], "shared": True}
         served: dict[str, list[dict[str, Any]]] = {label: [] for label, _, _ in variants}
         for _ in range(args.rounds):
             for label, impl, limit in variants:  # A B A B: each meets the same machine load

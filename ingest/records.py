@@ -64,6 +64,7 @@ class Target:
     date_end: date | None = None  # the last day of a period or a deadline ("2023年12月底")
     date_text: str | None = None  # the temporal expression, normalised: "2023年12月底", "每月"
     placeholder: bool = False  # template debris such as "≥**" or "XX"
+    note: str | None = None  # a note on the value, in words: how a drafted value was adapted (rdfs:comment)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,12 @@ class BudgetUnit:
     code: str | None = None
     parent_code: str | None = None
     line: int | None = None
+
+
+# A project whose table names no unit (a draft may leave 单位名称 empty): its IRIs and keys say `na`
+# there, as they do for a missing year, and it has no jx:unit. A reader of a filed table never
+# uses it: a filed project without a unit is skipped with a warning.
+NO_UNIT = BudgetUnit(name="", code="na")
 
 
 @dataclass(frozen=True)
@@ -155,6 +162,12 @@ class Indicator:
     # like OCR slips ("290%"): said in the report, never silently corrected.
     inferred: tuple[str, ...] = ()
     suspect: tuple[str, ...] = ()
+    # The category concept's local name (jxcat:quantity -> "quantity") when the reader already
+    # knows it (a draft's row, picked from the tree); None: resolved from level1/level2 as written.
+    category: str | None = None
+    # IRIs of what the indicator was taken from besides its source line: a draft's precedent
+    # indicators, the standard frame for a generic (通用) row (prov:wasDerivedFrom each).
+    derived_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -182,10 +195,32 @@ class Project:
     objectives: list[Objective] = field(default_factory=list)
     indicators: list[Indicator] = field(default_factory=list)
     line: int | None = None
+    # IRIs of what the project was derived from besides its source line: a draft's precedent
+    # projects and the standard frame (prov:wasDerivedFrom each; what its drafting prov:used).
+    derived_from: tuple[str, ...] = ()
 
     @property
     def amount_yuan(self) -> Decimal | None:
         return None if self.amount_wan is None else self.amount_wan * 10000
+
+
+@dataclass(frozen=True)
+class SourceEntity:
+    """Something drafted entities derive from that is described here, not in the store: the
+    standard frame of generic indicators (a prov:Entity with its label)."""
+
+    iri: str
+    label: str  # in Chinese
+
+
+@dataclass(frozen=True)
+class Drafting:
+    """How a drafted document came about, instead of a file it was read from (jx:Drafting ⊑
+    prov:Activity): each of its projects, with its unit, objectives and indicators, was generated
+    by the project's drafting, which used what the project was derived from."""
+
+    label: str  # the activity's label, in Chinese: "起草：{project}（草稿）"
+    sources: tuple[SourceEntity, ...] = ()
 
 
 @dataclass
@@ -203,3 +238,4 @@ class Document:
     # what was dropped and why ("line 40: 总分 row dropped: not an indicator").
     inferred: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    drafting: Drafting | None = None  # a draft (ingest.graph.drafted_graph), not a read document

@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     exact_limit: int = Field(
         default=200_000, ge=1, description="vectors up to which the index is exact (above: IVF)"
     )
-    nprobe: int = Field(default=32, ge=1, description="IVF lists probed per query")
+    nprobe: int = Field(default=64, ge=1, description="IVF lists probed per query")
     per_project: int = Field(default=3, ge=0, description="hits per project on a page (0: no cap)")
     # Issue 22: where the entries are searched (search.backend).
     search_backend: str = Field(

@@ -37,7 +37,7 @@ from search.entries import Entry, Kind, Ref
 from search.entry_table import Columns, EntryTable, IriLookup, projects_mask, units_of
 from search.lexical import LexicalIndex
 from search.tokenize import Tokenizer, make_tokenizer, user_dictionary
-from search.vectors import APPROXIMATE, FullVectors, VectorIndex
+from search.vectors import APPROXIMATE, NPROBE, FullVectors, VectorIndex
 
 FORMAT = 2
 BUILT_ENTRIES = 20_000  # entries kept once built (a few MB; a search touches a few hundred)
@@ -109,7 +109,7 @@ class SearchIndex:
         self._refresh()
 
     @classmethod
-    def empty(cls, meta: IndexMeta, nprobe: int = 32) -> SearchIndex:
+    def empty(cls, meta: IndexMeta, nprobe: int = NPROBE) -> SearchIndex:
         return cls(meta, EntryTable.empty(), VectorIndex.empty(meta.dimension, nprobe), LexicalIndex.empty())
 
     def _refresh(self) -> None:
@@ -238,7 +238,7 @@ class SearchIndex:
         self._refresh()
 
     @classmethod
-    def load(cls, folder: Path, nprobe: int = 32) -> SearchIndex:
+    def load(cls, folder: Path, nprobe: int = NPROBE) -> SearchIndex:
         _finish_swap(folder)
         meta_path = folder / "meta.json"
         if not meta_path.is_file():

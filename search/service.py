@@ -7,6 +7,7 @@ sits between 0.8 and 0.95) need calibrating against each other.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -133,6 +134,7 @@ class SearchService:
         self.ranking = ranking or RankingSettings()
         self.calibration = calibration if calibration is not None else shipped_calibration()
         self._evidence: tuple[int, MatchEvidence] | None = None
+        self._unit_list: tuple[int, list[tuple[str, str, str]]] | None = None
 
     @property
     def match_evidence(self) -> MatchEvidence:
@@ -217,7 +219,13 @@ class SearchService:
         if entry.kind == Kind.PROJECT:
             return entry.amount
         project = self.index.by_iri.get(entry.project.iri) if entry.project else None
-        return self.index.entry(project).amount if project is not None else None
+        if project is None:
+            return None
+        # From the amount column, not the project's Entry: building one (its text, its tokens) for
+        # each hit's project was a sixth of a search at 1M indicators (bench/index_scale.py, profiled).
+        row = self.index.table.row_of(project)
+        amount = float(self.index.table.amount[row]) if row is not None else math.nan
+        return None if math.isnan(amount) else amount
 
     def similar(self, iri: str, limit: int = 10, per_project: int | None = None) -> list[Hit]:
         """The nearest entries of the same kind in other townships, same level-2 category first."""
@@ -272,14 +280,21 @@ class SearchService:
     def _unit_mask(self, wanted: str) -> npt.NDArray[np.bool_]:
         wanted = wanted.strip()
         matching = {
-            ref.iri
-            for ref in self.index.unit_refs()
-            if ref.iri == wanted or ref.iri.rsplit("/", 1)[-1] == wanted or wanted in ref.label
+            iri for iri, code, label in self._units() if iri == wanted or code == wanted or wanted in label
         }
         if not matching:
             raise QueryError(f"--unit {wanted}: no unit or township by that code, IRI or name")
         c = self.index.columns
         return c.unit.isin(matching) | c.township.isin(matching)
+
+    def _units(self) -> list[tuple[str, str, str]]:
+        """(IRI, code, label) of every unit and township, once per state of the index: made per
+        filtered query, the Refs and codes cost 35 ms at 1M indicators (bench/index_scale.py)."""
+        state = id(self.index.rows)
+        if self._unit_list is None or self._unit_list[0] != state:
+            units = [(ref.iri, ref.iri.rsplit("/", 1)[-1], ref.label) for ref in self.index.unit_refs()]
+            self._unit_list = (state, units)
+        return self._unit_list[1]
 
     def _dense(
         self, vector: npt.NDArray[np.float32], allowed: npt.NDArray[np.bool_] | None

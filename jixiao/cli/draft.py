@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from api.contracts import DraftProposal, ids_for
 from jixiao.cli.common import (
     DataOption,
     err,
@@ -30,7 +31,12 @@ def draft(
         str | None, typer.Option(help="your unit or township: its own projects are not used")
     ] = None,
     year: Annotated[int | None, typer.Option(help="fiscal year")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="the whole draft as JSON")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="the whole draft as JSON, POST /api/draft's shape (api.contracts.DraftProposal)"
+        ),
+    ] = False,
     xlsx: Annotated[
         Path | None,
         typer.Option("--xlsx", help="write the proposed table as the budget system's target form (XLSX)"),
@@ -52,7 +58,8 @@ def draft(
         err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     if as_json:
-        sys.stdout.write(json.dumps(drafted.to_json(), ensure_ascii=False, indent=1) + "\n")
+        proposal = DraftProposal.of(drafted, ids_for(settings.base_iri), [])
+        sys.stdout.write(json.dumps(proposal.model_dump(mode="json"), ensure_ascii=False, indent=1) + "\n")
     else:
         _print_draft(drafted)
     _write_draft_files(drafted, xlsx, ttl, settings.base_iri)

@@ -106,8 +106,9 @@ def ingest(
         bool,
         typer.Option(
             "--bulk",
-            help="for large loads: new files through the store's bulk loader in batches, files stored"
-            " unchanged skipped (rerun to resume a load cut short)",
+            help="for large loads: new files through the store's bulk loader in batches (a SPARQL"
+            " server's --store: chunked updates), files stored unchanged skipped (rerun to resume a"
+            " load cut short)",
         ),
     ] = False,
     server: Annotated[
@@ -221,8 +222,14 @@ class FileReport:
 
 
 def _bulk_loader(store: Store, minter: IriMinter, layout: str | None, limits: IngestLimits) -> BulkLoader:
+    # Both backends bulk load (the embedded store through Oxigraph's bulk loader, a SPARQL server
+    # through chunked updates, issue 21); a store without the capability is refused before any write.
     if not isinstance(store, BulkLoading):
-        err.print("[red]error:[/] --bulk loads into the embedded store only (not with --store)")
+        err.print(
+            f"[red]error:[/] --bulk: this store ({type(store).__name__}) has no bulk loader;"
+            " ingest without --bulk",
+            highlight=False,
+        )
         raise typer.Exit(2)
     return BulkLoader(store, minter, layout, limits=limits)
 

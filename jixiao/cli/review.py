@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from api.contracts import ids_for
 from jixiao.cli.common import (
     DataOption,
     err,
@@ -16,7 +17,7 @@ from jixiao.cli.common import (
     out,
 )
 from jixiao.review import ReviewContext, ReviewError, review_graph, review_graph_iri, run_review
-from jixiao.review.report import finding_json, print_review
+from jixiao.review.report import print_review
 from jixiao.settings import Settings
 from jixiao.store import Store, StoreError
 from search.index import IndexUnavailable, SearchIndex
@@ -24,7 +25,12 @@ from search.sync import graph_state, load_index, stale_documents
 
 
 def review(
-    as_json: Annotated[bool, typer.Option("--json", help="the findings as a JSON list")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="the findings as a JSON list, each as GET /api/review gives it (FindingRecord)"
+        ),
+    ] = False,
     keep: Annotated[
         bool,
         typer.Option(
@@ -50,7 +56,12 @@ def review(
     finally:
         store.close()
     if as_json:
-        findings = [finding_json(f, result) for f in result.findings]
+        # The API's FindingRecord with the same ids (focus_id, project_id) as GET /api/review's.
+        id_of = ids_for(settings.base_iri).id
+        findings = [
+            f.record(result.projects.get(f.project or ""), id_of).model_dump(mode="json")
+            for f in result.findings
+        ]
         sys.stdout.write(json.dumps(findings, ensure_ascii=False, indent=1) + "\n")
     else:
         print_review(out, result)

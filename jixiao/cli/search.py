@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from enum import StrEnum
 from typing import Annotated
 
 import typer
+from pydantic import BaseModel
 
+from api.contracts import SearchResults, SimilarResults, ids_for
 from jixiao.cli.common import (
     DataOption,
     err,
@@ -51,13 +54,21 @@ def search(
         int | None, typer.Option(min=0, help="hits per project (0: no cap; default from settings, 3)")
     ] = None,
     mode: Annotated[Mode, typer.Option(help="hybrid, dense (embeddings) or lexical (BM25)")] = Mode.HYBRID,
-    as_json: Annotated[bool, typer.Option("--json", help="a JSON list of hits")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="the answer as JSON, GET /api/search's shape (api.contracts.SearchResults):"
+            " {query, match, total, hits, warnings, took_ms}",
+        ),
+    ] = False,
     data: DataOption = None,
 ) -> None:
     """Find indicators, objectives and projects that mean the same as QUERY, in any township."""
+    started = time.perf_counter()
     settings = load_settings(data)
     service = searcher(settings)
-    _warn_if_stale(settings, service)
+    stale = _stale_warnings(settings, service)
     filters = Filters(
         kind=Kind(kind.value) if kind else None,
         unit=unit,
@@ -71,45 +82,65 @@ def search(
     except (QueryError, EncoderError) as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    for warning in result.warnings:
+    for warning in [*stale, *result.warnings]:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    _print_hits(result.hits, as_json)
+    if as_json:
+        took_ms = 1000 * (time.perf_counter() - started)
+        _write_json(SearchResults.of(query, result, ids_for(settings.base_iri), stale, took_ms))
+        return
+    _print_hits(result.hits)
 
 
 def similar(
     iri: Annotated[str, typer.Argument(help="an indicator, objective or project IRI")],
     limit: Annotated[int, typer.Option(min=1, max=500, help="number of hits")] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="a JSON list of hits")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="the answer as JSON, GET /api/similar's shape (api.contracts.SimilarResults):"
+            " {of, hits, warnings}",
+        ),
+    ] = False,
     data: DataOption = None,
 ) -> None:
     """What other townships wrote for the same thing: the nearest entries in other units."""
     settings = load_settings(data)
     service = searcher(settings)
+    iri = iri.strip().strip("<>")
     try:
-        hits = service.similar(iri.strip().strip("<>"), limit=limit)
+        hits = service.similar(iri, limit=limit)
     except QueryError as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    _print_hits(hits, as_json)
+    if not as_json:
+        _print_hits(hits)
+        return
+    entry = service.entry_of(iri)
+    if entry is None:  # similar() refuses such an IRI already; a backend that does not is refused here
+        err.print(f"[red]error:[/] {iri}: not in the search index", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    _write_json(SimilarResults.near(Hit(entry, 1.0), hits, ids_for(settings.base_iri), []))
 
 
-def _warn_if_stale(settings: Settings, service: Searcher) -> None:
+def _stale_warnings(settings: Settings, service: Searcher) -> list[str]:
+    """The API's warning (api/resources.py) when the index was built from another state of the store."""
     store = open_store_or_exit(settings)
     try:
         changed, gone = stale_documents(graph_state(store), service.documents)
     finally:
         store.close()
     if changed or gone:
-        err.print(
-            "[yellow]warning:[/] the search index does not match the store (run `jixiao reindex`)",
-            highlight=False,
-        )
+        return ["the search index does not match the store: run `jixiao reindex`"]
+    return []
 
 
-def _print_hits(hits: list[Hit], as_json: bool) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps([hit.to_json() for hit in hits], ensure_ascii=False, indent=1) + "\n")
-        return
+def _write_json(answer: BaseModel) -> None:
+    """An answer as the API gives it: the route's model, dumped the same way (one schema for both)."""
+    sys.stdout.write(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False, indent=1) + "\n")
+
+
+def _print_hits(hits: list[Hit]) -> None:
     if not hits:
         out.print("no hits / 没有找到")
         return

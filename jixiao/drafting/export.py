@@ -12,11 +12,13 @@ the row's own, else read from its sign (≥ ＞: 正向, ≤ ＜: 反向). A sec
 the table is a draft and lists, per indicator, the value as written and the precedents it came
 from by project, township, indicator and value (their IRIs last, for tracing them).
 
-`draft_turtle(table, base_iri)` writes the same draft under the ontology, as ingest would write a
-filed table (same classes, same target typing, same IRI scheme), but minted under
-`{base}draft/…` so that a draft never collides with an ingested project, and marked as a draft:
-the project, its objective, its indicators and its unit are `prov:wasGeneratedBy` a `jx:Drafting`
-activity, and every indicator is `prov:wasDerivedFrom` the precedents' indicators.
+`draft_turtle(table, base_iri)` writes the same draft under the ontology: the table becomes ingest's
+records (`draft_document`: a Document with one Project, its Objective and Indicators) and goes
+through ingest's one graph builder (`ingest.graph.drafted_graph`), so it has the classes, target
+typing and IRI scheme of a filed table, but minted under `{base}draft/…` so that a draft never
+collides with an ingested project, and marked as a draft: the project, its objective, its
+indicators and its unit are `prov:wasGeneratedBy` a `jx:Drafting` activity, and every indicator is
+`prov:wasDerivedFrom` the precedents' indicators (a generic row: the standard frame).
 
 Both read a row's target the same way (`row_target`): the raw text, typed by ingest's parser; the
 row's comparator/number/unit only when the raw text does not parse and they were given.
@@ -27,9 +29,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -37,16 +37,29 @@ from urllib.parse import quote
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from rdflib import RDF, RDFS, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from ingest import categories
-from ingest.graph import SourceInfo, _Builder, decimal_literal
-from ingest.iri import IriMinter, normalize_key, short_hash
-from ingest.records import Comparator, Document, Target, TargetKind, Unit
+from ingest.graph import drafted_graph
+from ingest.iri import IriMinter
+from ingest.records import (
+    NO_UNIT,
+    BudgetUnit,
+    Comparator,
+    Document,
+    Drafting,
+    Indicator,
+    Objective,
+    Project,
+    SourceEntity,
+    Target,
+    TargetKind,
+    Unit,
+)
 from ingest.target import parse_target
 from jixiao.drafting.draft import DraftTable, TableRow
-from ontology import bind_prefixes
+from ontology import ontology_graph
 from ontology.namespace import JX, JXCAT
 from search.texts import category_by_label
 
@@ -320,31 +333,52 @@ class DraftIris:
     unit_key: str
 
 
+def draft_minter(base_iri: str) -> IriMinter:
+    """Ingest's minter under `{base}draft/`: a draft's IRIs follow ingest's scheme there."""
+    return IriMinter((base_iri if base_iri.endswith(("/", "#")) else base_iri + "/") + "draft/")
+
+
+def draft_unit(table: DraftTable) -> BudgetUnit:
+    """The table's unit as a record: by name (drafts have no unit code), else NO_UNIT."""
+    name = (table.unit or "").strip()
+    return BudgetUnit(name=name) if name else NO_UNIT
+
+
 def draft_iris(table: DraftTable, base_iri: str) -> DraftIris:
     """Where a draft's project and unit live: under `{base}draft/`.
 
     The path mirrors an ingested project's (`project/{unitkey}/{year}/{hash(name)}`), so the same
     name, year and unit always give the same draft IRI, and `draft/` keeps it apart from them.
     """
-    base = (base_iri if base_iri.endswith(("/", "#")) else base_iri + "/") + "draft/"
-    unit_name = (table.unit or "").strip()
-    unit_key = "n-" + short_hash(normalize_key(unit_name)) if unit_name else "na"
-    year = str(table.year) if table.year else "na"
-    project = URIRef(f"{base}project/{quote(unit_key)}/{year}/{short_hash(normalize_key(table.name))}")
-    unit = URIRef(f"{base}unit/{quote(unit_key)}") if unit_name else None
-    return DraftIris(project, f"{unit_key}/{year}/{normalize_key(table.name)}", unit, unit_key)
+    minter, unit = draft_minter(base_iri), draft_unit(table)
+    year = table.year or None
+    return DraftIris(
+        minter.project(unit, year, table.name),
+        minter.project_key(unit, year, table.name),
+        minter.unit(unit) if unit != NO_UNIT else None,
+        minter.unit_key(unit),
+    )
 
 
 def row_category(row: TableRow) -> URIRef | None:
     """The category concept of a row: its level-2 label, else (decorated labels) ingest's resolver,
-    else its level-1 label alone (a table that gives only a level 1)."""
-    found = category_by_label(row.level2, 2) if row.level2.strip() else None
+    else its level-1 label alone (a table that gives only a level 1). Only a concept of the
+    indicator category scheme counts: a label that names another concept (≥, 资金来源) names none."""
+    found = _concept(category_by_label(row.level2, 2)) if row.level2.strip() else None
     if found is None:
         resolved = categories.resolve(row.level1, row.level2)
         found = str(JXCAT[resolved.level2]) if resolved else None
     if found is None and row.level1.strip():
-        found = category_by_label(row.level1, 1)
+        found = _concept(category_by_label(row.level1, 1))
     return URIRef(found) if found else None
+
+
+def _concept(iri: str | None) -> str | None:
+    """`iri` when it is an indicator category (category_by_label also knows comparators, funding
+    sources and the schemes and collections, which are no indicator's jx:category)."""
+    if iri is None or not iri.startswith(str(JXCAT)):
+        return None
+    return iri if (URIRef(iri), SKOS.inScheme, JX.IndicatorCategoryScheme) in ontology_graph() else None
 
 
 def precedent_project(indicator: str) -> str | None:
@@ -361,90 +395,61 @@ def standard_frame(base_iri: str) -> URIRef:
     return URIRef((base_iri if base_iri.endswith(("/", "#")) else base_iri + "/") + "draft/frame")
 
 
+def draft_document(table: DraftTable, base_iri: str) -> Document:
+    """The draft as the records ingest builds a graph from, drafted rather than read.
+
+    Every indicator derives from its precedents' indicators, a generic row from the standard frame;
+    the project from the precedents' projects, and from the frame when a row is generic or no row
+    has a precedent (the frame is then what the draft started from).
+    """
+    frame = str(standard_frame(base_iri))
+    precedents = dict.fromkeys(p for row in table.rows for p in row.precedents)
+    projects = list(dict.fromkeys(p for p in map(precedent_project, precedents) if p))
+    uses_frame = not projects or any(row.generic for row in table.rows)
+    unit = draft_unit(table)
+    project = Project(
+        name=table.name,
+        unit=unit,
+        amount_wan=Decimal(repr(table.amount)) if table.amount is not None else None,
+        fiscal_year=table.year or None,
+        objectives=[Objective(table.objective, None)] if table.objective.strip() else [],
+        indicators=[_indicator(row, frame) for row in table.rows],
+        derived_from=(*projects, *([frame] if uses_frame else [])),
+    )
+    return Document(
+        layout="draft",
+        title=table.name,
+        fiscal_year=table.year or None,
+        units=[unit] if unit != NO_UNIT else [],
+        projects=[project],
+        drafting=Drafting(
+            f"起草：{table.name}（草稿）",
+            (SourceEntity(frame, FRAME_LABEL),) if uses_frame else (),
+        ),
+    )
+
+
+def _indicator(row: TableRow, frame: str) -> Indicator:
+    category = row_category(row)
+    return Indicator(
+        # A blank label says nothing: no jx:level1Label "  ".
+        level1=row.level1 if row.level1.strip() else "",
+        level2=row.level2 if row.level2.strip() else "",
+        name=row.label,
+        # Typed as ingest types a value, so a draft's target is what ingesting it would give.
+        target=replace(row_target(row), note=row.adaptation or None),
+        source_text="",  # read from nothing
+        # The row's own category; None lets ingest resolve the labels as it does a filed table's.
+        category=str(category).removeprefix(str(JXCAT)) if category is not None else None,
+        derived_from=(*dict.fromkeys(row.precedents), *([frame] if row.generic else [])),
+    )
+
+
 def draft_graph(table: DraftTable, base_iri: str) -> Graph:
     """The draft under the ontology; see the module docstring."""
-    graph = Graph()
-    bind_prefixes(graph)
+    graph = drafted_graph(draft_document(table, base_iri), draft_minter(base_iri))
     graph.bind("prov", PROV)
     graph.bind("dcterms", DCTERMS)
-    zh = "zh"
-    iris = draft_iris(table, base_iri)
-    project, unit = iris.project, iris.unit
-    activity = URIRef(f"{project}/drafting")
-    precedents = list(dict.fromkeys(p for row in table.rows for p in row.precedents))
-    projects = list(dict.fromkeys(p for p in map(precedent_project, precedents) if p))
-
-    graph.add((activity, RDF.type, PROV.Activity))
-    graph.add((activity, RDF.type, JX.Drafting))
-    graph.add((activity, RDFS.label, Literal(f"起草：{table.name}（草稿）", lang=zh)))
-    for used in projects:
-        graph.add((activity, PROV.used, URIRef(used)))
-
-    graph.add((project, RDF.type, JX.Project))
-    graph.add((project, RDFS.label, Literal(table.name, lang=zh)))
-    graph.add((project, JX.naturalKey, Literal(iris.project_key)))
-    graph.add((project, PROV.wasGeneratedBy, activity))
-    for used in projects:
-        graph.add((project, PROV.wasDerivedFrom, URIRef(used)))
-    frame = standard_frame(base_iri)
-    if not projects or any(row.generic for row in table.rows):
-        # The standard frame's generic indicators (jixiao.drafting.draft.GENERIC_FRAME) are a source too.
-        graph.add((frame, RDF.type, PROV.Entity))
-        graph.add((frame, RDFS.label, Literal(FRAME_LABEL, lang=zh)))
-        graph.add((activity, PROV.used, frame))
-        graph.add((project, PROV.wasDerivedFrom, frame))
-    if table.year:
-        graph.add((project, JX.fiscalYear, Literal(table.year)))
-    if table.amount is not None:
-        wan = Decimal(repr(table.amount))
-        graph.add((project, JX.amountWanYuan, decimal_literal(wan)))
-        graph.add((project, JX.amount, decimal_literal(wan * 10000)))
-    if unit is not None and table.unit is not None:
-        graph.add((project, JX.unit, unit))
-        graph.add((unit, RDF.type, JX.BudgetUnit))
-        graph.add((unit, RDFS.label, Literal(table.unit.strip(), lang=zh)))
-        graph.add((unit, JX.naturalKey, Literal(iris.unit_key)))
-        graph.add((unit, PROV.wasGeneratedBy, activity))
-    if table.objective.strip():
-        objective = IriMinter.objective(project, None)
-        graph.add((project, JX.hasObjective, objective))
-        graph.add((objective, RDF.type, JX.Objective))
-        graph.add((objective, RDF.type, JX.OverallObjective))
-        graph.add((objective, DCTERMS.description, Literal(table.objective, lang=zh)))
-        graph.add((objective, JX.ordinal, Literal(1)))
-        graph.add((objective, PROV.wasGeneratedBy, activity))
-
-    # Targets are typed by ingest's own code, so a draft's target is what ingesting it would give.
-    source = SourceInfo("draft", "", "draft", datetime(1970, 1, 1))  # unused by target typing
-    targets = _Builder(Document(layout="draft"), source, IriMinter(base_iri), graph.add)
-    seen: Counter[tuple[str, str]] = Counter()
-    for position, row in enumerate(table.rows, start=1):
-        category = row_category(row)
-        concept = str(category).rsplit("/", 1)[-1] if category is not None else "uncategorised"
-        seen[(concept, normalize_key(row.label))] += 1
-        occurrence = seen[(concept, normalize_key(row.label))]
-        indicator = IriMinter.indicator(project, concept, row.label, occurrence)
-        graph.add((project, JX.hasIndicator, indicator))
-        graph.add((indicator, RDF.type, JX.Indicator))
-        graph.add((indicator, RDFS.label, Literal(row.label, lang=zh)))
-        if category is not None:
-            graph.add((indicator, JX.category, category))
-        if row.level1.strip():
-            graph.add((indicator, JX.level1Label, Literal(row.level1, lang=zh)))
-        if row.level2.strip():
-            graph.add((indicator, JX.level2Label, Literal(row.level2, lang=zh)))
-        graph.add((indicator, JX.ordinal, Literal(position)))
-        graph.add((indicator, JX.naturalKey, Literal(f"{concept}/{normalize_key(row.label)}#{occurrence}")))
-        graph.add((indicator, PROV.wasGeneratedBy, activity))
-        for precedent in dict.fromkeys(row.precedents):
-            graph.add((indicator, PROV.wasDerivedFrom, URIRef(precedent)))
-        if row.generic:
-            graph.add((indicator, PROV.wasDerivedFrom, frame))
-        target = IriMinter.target(indicator)
-        graph.add((indicator, JX.target, target))
-        targets.target(target, row_target(row))
-        if row.adaptation:
-            graph.add((target, RDFS.comment, Literal(row.adaptation)))
     return graph
 
 

@@ -32,7 +32,7 @@ def test_bulk_ingest_reports_stages_and_resumes(data: Path, corpus: Path) -> Non
     assert code == 0, err
     assert [f.get("unchanged") for f in json.loads(out)["files"]] == [True] * files
     code, out, _ = jixiao(data, "search", "群众满意度", "--json")
-    assert code == 0 and json.loads(out)  # a list of hits, not empty
+    assert code == 0 and json.loads(out)["hits"]  # a list of hits, not empty
 
 
 def test_a_rerun_completes_an_index_left_behind(data: Path, corpus: Path) -> None:

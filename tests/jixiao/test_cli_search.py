@@ -87,7 +87,7 @@ def test_search_json(ingested: Path) -> None:
         ingested, "search", "村干部任职补贴", "--kind", "indicator", "--unit", "058", "--json"
     )
     assert code == 0, err
-    hits = json.loads(out)
+    hits = json.loads(out)["hits"]  # GET /api/search's shape (api.contracts.SearchResults)
     assert 0 < len(hits) <= 10
     for hit in hits:
         assert hit["kind"] == "indicator"
@@ -119,7 +119,7 @@ def test_search_refuses_with_a_clear_message(ingested: Path, args: tuple[str, ..
 def test_similar_json(ingested: Path) -> None:
     code, out, err = jixiao(ingested, "similar", CADRE_COST, "--json")
     assert code == 0, err
-    hits = json.loads(out)
+    hits = json.loads(out)["hits"]  # GET /api/similar's shape (api.contracts.SimilarResults)
     assert hits and all(hit["unit"]["iri"].rsplit("/", 1)[-1].startswith("407") for hit in hits)
     assert all(hit["target"] is not None for hit in hits)
 
@@ -173,7 +173,7 @@ def test_interrupted_index_swap_is_recovered(ingested: Path) -> None:
     (index_dir.with_name("index.new") / "entries.jsonl").write_text("{half", encoding="utf-8")
     code, out, err = jixiao(ingested, "search", "村干部", "--json")
     assert code == 0, err
-    assert json.loads(out)
+    assert json.loads(out)["hits"]
     assert index_dir.is_dir() and not index_dir.with_name("index.new").exists()
 
 

@@ -245,7 +245,7 @@ def test_ingest_stats_search_export_and_remove_through_the_server(server: Server
         server, data, "search", "村干部任职补贴", "--kind", "indicator", "--unit", "058", "--json"
     )
     assert code == 0 and "does not match" not in err, err
-    hits = json.loads(out)
+    hits = json.loads(out)["hits"]
     assert hits and all(hit["unit"]["iri"].endswith("/unit/058") for hit in hits)
 
     code, out, _ = remote(server, data, "export", "--format", "nq")
