@@ -598,6 +598,34 @@ class UploadReport(Record):
     warnings: list[str] = Field(description="what went wrong after storing (the search index)")
 
 
+class UnchangedFile(Record):
+    """`jixiao ingest --bulk`: stored before with the same bytes, so not read again."""
+
+    file: str = Field(description="the file as given")
+    name: str = Field(description="its name")
+    id: str = Field(description="the stored document's id")
+    stored: Exactly[False] = Field(description="not stored again")
+    unchanged: Exactly[True] = Field(description="the stored document has these bytes")
+    error: None = Field(description="always null")
+
+
+class IngestReport(Record):
+    """`jixiao ingest --json`: the upload's report per file (POST /api/documents' files), whether
+    the files were read here or sent to a server (--server), with what the CLI adds."""
+
+    files: list[StoredFile | UnchangedFile | SkippedFile | FailedFile] = Field(
+        description="one report per file, in the order read; skipped ones after"
+    )
+    stored: int = Field(description="files stored")
+    failed: int = Field(description="files that failed")
+    unchanged: int = Field(description="files skipped as stored unchanged (--bulk)")
+    skipped: int = Field(description="files left out without being read")
+    warnings: list[str] = Field(description="what went wrong after storing (the search index)")
+    stages: dict[str, float] | None = Field(
+        description="--bulk: seconds spent reading, building RDF and loading; null otherwise"
+    )
+
+
 class RemovedDocument(Record):
     id: str = Field(description="the removed document's id")
     removed_triples: int = Field(description="triples removed")
@@ -647,3 +675,50 @@ class ErrorBody(Record):
     detail: list[dict[str, object]] | None = Field(
         default=None, description="the validation problems, for 422"
     )
+
+
+# --- the store as a whole -------------------------------------------------------------------------
+
+
+class TargetCounts(Record):
+    quantitative: int = Field(description="targets with a number (≥95%, 9人)")
+    qualitative: int = Field(description="targets in words (提高, 良好)")
+    date: int = Field(description="dates, deadlines and periods (2023年12月底)")
+    unparsed: int = Field(description="targets kept as written, not typed")
+
+
+class StoreFigures(Record):
+    """`jixiao stats --json`: the store's headline figures over all documents."""
+
+    units: int = Field(description="budget units")
+    projects: int = Field(description="projects")
+    objectives: int = Field(description="objectives")
+    indicators: int = Field(description="indicators")
+    targets: TargetCounts = Field(description="target values by type")
+    triples: int = Field(
+        description="quads in the store, every named graph (the ontology's and the review's too)"
+    )
+
+
+class CheckProblem(Record):
+    kind: str = Field(description="what is wrong: incomplete-graph, index-behind, … (jixiao.check.Kind)")
+    count: int = Field(description="how many items it concerns (1 for a problem without items)")
+    summary: str = Field(description="the problem in a line")
+    items: list[str] = Field(description="the graphs, documents or folders it concerns, all of them")
+
+
+class CheckState(Record):
+    consistent: bool = Field(description="the store, the index and the cache agree")
+    documents: int = Field(description="documents in the store")
+    indexed: int | None = Field(description="documents in the search index; null: no usable index")
+    cached_vectors: int = Field(description="vectors in the embedding cache, all models")
+    problems: list[CheckProblem] = Field(description="what does not agree")
+
+
+class CheckResult(Record):
+    """`jixiao check --json`: what was found, what --repair did, and the state after it."""
+
+    found: CheckState = Field(description="the state as found")
+    repaired: list[str] = Field(description="what --repair did, one line each")
+    consistent: bool = Field(description="consistent at the end (after --repair, when asked)")
+    after: CheckState | None = Field(description="--repair: the state after it; null otherwise")

@@ -36,8 +36,9 @@ from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from rdflib import URIRef
-from rdflib.namespace import DCTERMS, RDFS
+from rdflib.namespace import DCTERMS
 
+from api import ingest_report
 from api.contracts import (
     DocumentPage,
     Documents,
@@ -50,7 +51,7 @@ from ingest.decode import IngestError
 from ingest.formats.archive import check_archive
 from ingest.iri import IriMinter
 from ingest.limits import MB, IngestLimits, limits_from
-from ingest.pipeline import TARGET_KINDS, IngestResult, ingest_file
+from ingest.pipeline import ingest_file
 from jixiao.store import StoreError
 from jixiao.store_interface import LocalOxigraph
 from ontology.namespace import JX
@@ -229,34 +230,6 @@ def _too_large(size: int, limits: IngestLimits) -> str:
     )
 
 
-# --- what an error means, in Chinese --------------------------------------------------------------
-
-_ZH = [
-    (r"^empty file|0 bytes|is empty", "文件为空"),
-    (r"binary", "不是文本或表格文件（二进制内容）"),
-    (r"decode|encoding|undecodable", "无法识别文字编码"),
-    (r"ZIP bomb|unpacks to more than", "压缩内容过大（疑似压缩炸弹），已拒绝"),
-    (r"entities", "XML 声明了会展开的实体（疑似 XML 炸弹），已拒绝"),
-    (r"JIXIAO_INGEST_MAX_PAGES", "PDF 页数过多"),
-    (r"too large", "文件过大"),
-    (r"old binary Office|\.xls/\.doc", "旧版 Office 文件：请另存为 .xlsx 或 .docx"),
-    (r"no text layer", "PDF 没有文字层（扫描件）：请先做 OCR"),
-    (r"damaged|truncated", "文件已损坏或不完整"),
-    (r"no known layout|no layout|layout", "无法识别表格格式"),
-    (r"already stored", "同名文件已存在"),
-    (r"same file name", "同一次上传中有同名文件"),
-    (r"no usable file name", "文件名不可用"),
-    (r"no table in it", "压缩包里没有表格文件"),
-]
-
-
-def chinese(error: str) -> str:
-    for pattern, zh in _ZH:
-        if re.search(pattern, error, re.IGNORECASE):
-            return zh
-    return "无法导入"
-
-
 # --- the routes ---------------------------------------------------------------------------------
 
 
@@ -356,15 +329,7 @@ def _read_all(
 
 
 def _failed(item: Item, error: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "file": item.shown,
-        "name": item.name,
-        "id": None,
-        "stored": False,
-        "error": error,
-        "error_zh": chinese(error),
-        **extra,
-    }
+    return ingest_report.failed(item.shown, item.name, error, **extra)
 
 
 def _ingest_item(
@@ -377,14 +342,7 @@ def _ingest_item(
     folder: Path,
 ) -> dict[str, Any]:
     if item.skipped is not None:
-        return {
-            "file": item.shown,
-            "name": item.name,
-            "id": None,
-            "stored": False,
-            "skipped": item.skipped,
-            "error": None,
-        }
+        return ingest_report.skipped(item.shown, item.name, item.skipped)
     if item.error is not None:
         return _failed(item, item.error)
     earlier = names.get(item.name)
@@ -412,31 +370,8 @@ def _ingest_item(
         return _failed(item, f"unexpected error ({type(exc).__name__}: {exc}); please report it")
     finally:
         path.unlink(missing_ok=True)
-    return {
-        "file": item.shown,
-        "name": item.name,
-        "id": ids.id(str(graph)),
-        "stored": True,
-        **_counts(result),
-        "project_links": _projects(held, graph),
-        "error": None,
-    }
-
-
-def _counts(result: IngestResult) -> dict[str, Any]:
-    return {
-        "layout": result.layout,
-        "format": result.encoding,
-        "units": result.units,
-        "projects": result.projects,
-        "objectives": result.objectives,
-        "indicators": result.indicators,
-        "targets": {k: result.targets.get(k, 0) for k in TARGET_KINDS},
-        "warnings": result.warnings,
-        "inferred": result.inferred,
-        "dropped": result.dropped,
-        "replaced": result.replaced,
-    }
+    links = ingest_report.project_links(held.store, ids, [str(graph)]).get(str(graph), [])
+    return ingest_report.stored(item.shown, item.name, ids.id(str(graph)), result, links)
 
 
 def _after_write(held: Resources, changed: set[str]) -> list[str]:
@@ -482,29 +417,6 @@ def _write_sidecar(held: Resources, sidecar: dict[str, Any]) -> None:
     staging = path.with_suffix(".json.new")
     staging.write_text(json.dumps(sidecar, ensure_ascii=False, indent=1), "utf-8")
     staging.replace(path)
-
-
-def _projects(held: Resources, graph: URIRef) -> list[dict[str, Any]]:
-    rows = held.store.query(
-        f"""SELECT ?p ?label ?unit ?amount WHERE {{ GRAPH <{graph}> {{
-              ?p a <{JX.Project}> ; <{RDFS.label}> ?label .
-              OPTIONAL {{ ?p <{JX.unit}> ?u . OPTIONAL {{ ?u <{RDFS.label}> ?unit }} }}
-              OPTIONAL {{ ?p <{JX.amountWanYuan}> ?amount }} }} }} ORDER BY ?label"""
-    )
-    ids = held.catalogue.ids
-    found: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        project, label, unit, amount = row  # type: ignore[misc]
-        found.setdefault(
-            str(project),
-            {
-                "id": ids.id(str(project)),
-                "label": str(label),
-                "unit": str(unit) if unit is not None else None,
-                "amount_wan": float(amount) if amount is not None else None,
-            },
-        )
-    return list(found.values())
 
 
 def _graph_counts(held: Resources, cls: URIRef) -> dict[str, int]:
@@ -584,7 +496,8 @@ def document(held: Held, id: str) -> dict[str, Any]:
     listed = next((d for d in _listing(held) if d["id"] == held.catalogue.ids.id(str(graph))), None)
     if listed is None:
         raise HTTPException(404, f"没有这个文件 / no document {id}")
-    return {**listed, "project_links": _projects(held, graph)}
+    links = ingest_report.project_links(held.store, held.catalogue.ids, [str(graph)]).get(str(graph), [])
+    return {**listed, "project_links": links}
 
 
 @router.delete(

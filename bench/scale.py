@@ -129,7 +129,7 @@ def ingest(folder: Path, data: Path, size: Size) -> None:
         [str(REPO / ".venv/bin/jixiao"), "ingest", "--bulk", "--no-index", "--json", str(folder)], env
     )
     report = json.loads(out)
-    errors = [f for f in report["files"] if "error" in f]
+    errors = [f for f in report["files"] if f.get("error")]
     import pyoxigraph as ox
 
     store = ox.Store.read_only(str(data / "store"))

@@ -6,6 +6,7 @@ from typing import Any
 
 from rdflib import URIRef
 
+from api.contracts import StoreFigures
 from jixiao.store import Store
 from ontology.namespace import JX
 
@@ -30,9 +31,10 @@ def _count(store: Store, cls: URIRef) -> int:
     return 0
 
 
-def compute(store: Store) -> dict[str, Any]:
+def compute(store: Store) -> StoreFigures:
+    """`jixiao stats`' figures; `--json` writes them as they are (api.contracts.StoreFigures)."""
     figures: dict[str, Any] = {key: _count(store, cls) for key, cls in _COUNTED.items()}
     figures["targets"] = {key: _count(store, cls) for key, cls in _TARGET_KINDS.items()}
-    # Triples as stored, summed over the documents' named graphs: what `remove` takes away.
+    # Quads as stored, over every named graph: what `remove` takes away, plus the ontology's.
     figures["triples"] = store.quad_count()
-    return figures
+    return StoreFigures.model_validate(figures)

@@ -149,13 +149,17 @@ def batches(paths: Sequence[Path]) -> Iterator[list[Path]]:
         yield batch
 
 
-def send(server: str, paths: Sequence[Path], token: str | None = None) -> list[dict[str, Any]]:
-    """Each file's report from the server (as POST /api/documents gives it), in order."""
+def send(
+    server: str, paths: Sequence[Path], token: str | None = None
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Each file's report from the server (as POST /api/documents gives it), in order, and the
+    server's warnings (its search index not updated, …), each once."""
     url = server.rstrip("/") + "/api/documents"
     headers = {"Accept": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     reports: list[dict[str, Any]] = []
+    warnings: list[str] = []
     with httpx.Client(timeout=TIMEOUT) as client:
         for batch in batches(paths):
             files = [("files", (path.name, path.read_bytes(), "application/octet-stream")) for path in batch]
@@ -169,5 +173,7 @@ def send(server: str, paths: Sequence[Path], token: str | None = None) -> list[d
                 except ValueError:
                     message = answer.text
                 raise UploadError(f"{url}: {answer.status_code} {message}")
-            reports.extend(answer.json()["files"])
-    return reports
+            body = answer.json()
+            reports.extend(body["files"])
+            warnings.extend(w for w in body.get("warnings", []) if w not in warnings)
+    return reports, warnings

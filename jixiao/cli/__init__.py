@@ -11,6 +11,13 @@ from collections.abc import Callable
 
 import typer
 
+from jixiao import companions
+
+# Before anything imports `api`, `search`, …: another package of one of those names would
+# otherwise fail (or run) at some import far from the cause.
+if _foreign := companions.foreign_parts():
+    raise SystemExit(companions.message(_foreign))
+
 from jixiao.cli import check, common, data, draft, ingest, review, search, serve, sparql
 
 app = typer.Typer(

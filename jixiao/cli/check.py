@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from api.contracts import CheckResult, CheckState
 from jixiao import check as checks
 from jixiao.cli.common import (
     DataOption,
@@ -57,10 +58,13 @@ def check(
         finally:
             store.close()
     if as_json:
-        payload = {"found": found.to_json(), "repaired": repaired, "consistent": after.consistent}
-        if repair:
-            payload["after"] = after.to_json()
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
+        result = CheckResult(
+            found=CheckState.model_validate(found.to_json()),
+            repaired=repaired,
+            consistent=after.consistent,
+            after=CheckState.model_validate(after.to_json()) if repair else None,
+        )
+        sys.stdout.write(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=1) + "\n")
     else:
         _print_check(found, repaired, after, repair)
     if not after.consistent:

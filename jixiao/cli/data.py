@@ -34,7 +34,7 @@ def stats(
     figures = stats_module.compute(store)
     if as_json:
         store.close()
-        sys.stdout.write(json.dumps(figures, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(figures.model_dump(mode="json"), ensure_ascii=False) + "\n")
         return
     # Each document's size is counted here, for this listing only: it reads every quad.
     documents = [(d, store.graph_size(d.graph)) for d in store.documents()]
@@ -43,10 +43,10 @@ def stats(
     table.add_column("what")
     table.add_column("count", justify="right")
     for key in ("units", "projects", "objectives", "indicators"):
-        table.add_row(key, str(figures[key]))
-    for kind, count in figures["targets"].items():
+        table.add_row(key, str(getattr(figures, key)))
+    for kind, count in figures.targets.model_dump().items():
         table.add_row(f"targets: {kind}", str(count))
-    table.add_row("triples", str(figures["triples"]))
+    table.add_row("triples", str(figures.triples))
     out.print(table)
     for d, size in documents:
         out.print(

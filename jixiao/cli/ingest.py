@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
@@ -14,6 +15,8 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from api import ingest_report
+from api.contracts import IngestReport, ids_for
 from ingest.bulk import BulkLoader
 from ingest.decode import IngestError
 from ingest.iri import IriMinter
@@ -45,6 +48,18 @@ class SkipReason(StrEnum):
     NOT_A_TABLE = "not tables"
     HIDDEN = 'hidden (the name starts with ".")'
     LOCK_FILE = "Office lock files (~$…, left by an open Excel or Word)"
+
+    @property
+    def short(self) -> str:
+        """As an upload's report says it (SkippedFile.skipped): "not a table", "hidden", …"""
+        return _SHORT[self]
+
+
+_SHORT = {
+    SkipReason.NOT_A_TABLE: "not a table",
+    SkipReason.HIDDEN: "hidden",
+    SkipReason.LOCK_FILE: "an Office lock file",
+}
 
 
 @dataclass(frozen=True)
@@ -164,13 +179,15 @@ def ingest(
     if index and (results or any(r.unchanged for r in reports)):
         written = {str(minter.source_document(r.file_name)) for r in results}
         indexed = update_index(store, settings, changed=written)
-    store.close()
     if as_json:
-        payload = _json_report(reports, skipped)
-        if loader is not None:
-            payload["stages"] = loader.seconds.as_dict()
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        stages = loader.seconds.as_dict() if loader is not None else None
+        try:
+            answer = _json_report(reports, skipped, store, minter, settings, indexed, stages)
+        finally:
+            store.close()
+        _write_json(answer)
     else:
+        store.close()
         _print_report(reports, skipped, brief=bulk)
     for report in reports:  # each error once, here (the report above only names the file)
         if report.error:
@@ -188,13 +205,14 @@ def _ingest_on_server(
     """`ingest --server`: the server reads and stores the files; its report per file is printed."""
     token = settings.write_token.get_secret_value() if settings.write_token is not None else None
     try:
-        reports = upload_client.send(server, inputs, token)
+        reports, warnings = upload_client.send(server, inputs, token)
     except upload_client.UploadError as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     if as_json:
-        payload = {"files": reports, "skipped": [str(s.path) for s in skipped]}
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        # Each file as the server names it: as sent (its name), a .zip's members as archive/member.
+        files = [*reports, *(_skipped(s) for s in skipped)]
+        _write_json(_summed(files, warnings, None))
     for report in reports:
         name = shown(report["file"])
         if report.get("error"):
@@ -209,6 +227,8 @@ def _ingest_on_server(
                 highlight=False,
                 soft_wrap=True,
             )
+    for warning in warnings:
+        err.print(f"[yellow]warning:[/] {escape(shown(warning))}", highlight=False, soft_wrap=True)
     if any(r.get("error") for r in reports):
         raise typer.Exit(2)
 
@@ -262,38 +282,68 @@ def _ingest_one(
         return FileReport(path, error=f"unexpected error ({type(exc).__name__}: {exc}); please report it")
 
 
-def _json_report(reports: list[FileReport], skipped: list[Skipped]) -> dict[str, object]:
+def _json_report(
+    reports: list[FileReport],
+    skipped: list[Skipped],
+    store: Store,
+    minter: IriMinter,
+    settings: Settings,
+    indexed: bool,
+    stages: dict[str, float] | None,
+) -> IngestReport:
+    """The upload's report per file (api.contracts), for files read here."""
+    ids = ids_for(settings.base_iri)
+    graphs = {r.path: str(minter.source_document(r.path.name)) for r in reports if not r.error}
+    links = ingest_report.project_links(store, ids, [graphs[r.path] for r in reports if r.result])
     files: list[dict[str, object]] = []
-    for report in reports:
-        r = report.result
-        if report.unchanged:
-            files.append({"file": str(report.path), "unchanged": True})
-            continue
-        if r is None:
-            files.append({"file": str(report.path), "error": report.error})
-            continue
-        files.append(
-            {
-                "file": str(report.path),
-                "layout": r.layout,
-                "format": r.encoding,
-                "units": r.units,
-                "projects": r.projects,
-                "objectives": r.objectives,
-                "indicators": r.indicators,
-                "targets": {k: r.targets.get(k, 0) for k in TARGET_KINDS},
-                "unparsed": r.targets.get("unparsed", 0),
-                "warnings": r.warnings,
-                "inferred": r.inferred,
-                "dropped": r.dropped,
-                "replaced": r.replaced,
-            }
-        )
-    return {
-        "files": files,
-        "skipped": [str(s.path) for s in skipped],
-        "skipped_why": [s.why.name.lower().replace("_", "-") for s in skipped],
-    }
+    for r in reports:
+        file, name = str(r.path), r.path.name
+        if r.error is not None:
+            files.append(ingest_report.failed(file, name, r.error))
+        elif r.unchanged:
+            graph = graphs[r.path]
+            files.append(
+                {
+                    "file": file,
+                    "name": name,
+                    "id": ids.id(graph),
+                    "stored": False,
+                    "unchanged": True,
+                    "error": None,
+                }
+            )
+        elif r.result is not None:
+            graph = graphs[r.path]
+            files.append(ingest_report.stored(file, name, ids.id(graph), r.result, links.get(graph, [])))
+    files.extend(_skipped(s) for s in skipped)
+    warnings = [] if indexed else ["the search index was not updated: run `jixiao reindex`"]
+    return _summed(files, warnings, stages)
+
+
+def _skipped(skip: Skipped) -> dict[str, object]:
+    return ingest_report.skipped(str(skip.path), skip.path.name, skip.why.short)
+
+
+def _summed(
+    files: list[dict[str, object]], warnings: list[str], stages: dict[str, float] | None
+) -> IngestReport:
+    return IngestReport.model_validate(
+        {
+            "files": files,
+            "stored": sum(1 for f in files if f.get("stored")),
+            "failed": sum(1 for f in files if f.get("error")),
+            "unchanged": sum(1 for f in files if f.get("unchanged")),
+            "skipped": sum(1 for f in files if f.get("skipped")),
+            "warnings": warnings,
+            "stages": stages,
+        }
+    )
+
+
+def _write_json(report: IngestReport) -> None:
+    # exclude_unset: a failed file's `exists` only when true, as the upload route gives it
+    payload = report.model_dump(mode="json", exclude_unset=True)
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
 
 
 NOTES_SHOWN = 3  # per kind and file in the text report; --json has them all

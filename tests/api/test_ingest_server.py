@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.contracts import IngestReport
 from tests.api.conftest import LiveServer, make_app
 from tests.api.test_documents_api import township_text
 from tests.jixiao.conftest import jixiao
@@ -46,8 +47,9 @@ def test_ingest_while_the_server_runs(running: tuple[Path, LiveServer], tmp_path
     # Again: the server replaces it (as a local ingest does), and --json gives its report.
     code, out, err = jixiao(data, "ingest", "--server", server.url, "--json", str(table))
     assert code == 0, err
+    answer = IngestReport.model_validate(json.loads(out))  # the local ingest's --json shape
     (report,) = json.loads(out)["files"]
-    assert report["stored"] and report["replaced"] is True
+    assert report["stored"] and report["replaced"] is True and answer.stored == 1
 
 
 def test_ingest_to_a_server_that_is_not_there(tmp_path: Path) -> None:

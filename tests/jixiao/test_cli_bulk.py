@@ -26,7 +26,7 @@ def test_bulk_ingest_reports_stages_and_resumes(data: Path, corpus: Path) -> Non
     assert code == 0, err
     first = json.loads(out)
     files = len(list(corpus.iterdir()))
-    assert len(first["files"]) == files and not any("error" in f for f in first["files"])
+    assert len(first["files"]) == files and not any(f["error"] for f in first["files"])
     assert set(first["stages"]) == {"read", "rdf", "load"} and first["stages"]["read"] > 0
     code, out, err = jixiao(data, "ingest", "--bulk", "--json", str(corpus))
     assert code == 0, err

@@ -16,7 +16,17 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel, TypeAdapter
 
 from api.app import create_app
-from api.contracts import DraftProposal, FindingRecord, ReviewReport, SearchResults, SimilarResults
+from api.contracts import (
+    CheckResult,
+    DraftProposal,
+    FindingRecord,
+    IngestReport,
+    ReviewReport,
+    SearchResults,
+    SimilarResults,
+    StoreFigures,
+    UploadReport,
+)
 from jixiao.settings import load_settings
 from search import encoder as encoder_module
 from tests.conftest import FORM_LINES, PARAGRAPH_TABLE
@@ -150,3 +160,73 @@ def test_search_json_is_the_routes_shape_not_a_list(samples: Path) -> None:
 def test_similar_json_of_an_unknown_iri_is_refused(samples: Path) -> None:
     code, out, err = jixiao(samples, "similar", "https://example.org/x", "--json")
     assert code == 2 and out == "" and "not in the search index" in err
+
+
+def test_ingest_json_is_the_uploads_report(tmp_path: Path) -> None:
+    """`ingest --json` and POST /api/documents report a file alike (IngestReport's files are
+    UploadReport's), except the file as given: a path here, the name as sent there."""
+    code, out, err = jixiao(tmp_path / "cli", "ingest", "--json", str(FORM_LINES))
+    assert code == 0, err
+    from_cli = json.loads(out)
+    assert validated(IngestReport, from_cli) == from_cli
+    assert (from_cli["stored"], from_cli["failed"], from_cli["stages"]) == (1, 0, None)
+
+    encoder = FakeEncoder()
+    with TestClient(create_app(load_settings(tmp_path / "api"), encoder=lambda: encoder)) as client:
+        sent = client.post("/api/documents", files=[("files", (FORM_LINES.name, FORM_LINES.read_bytes()))])
+    assert sent.status_code == 200, sent.text
+    from_api = sent.json()
+    assert validated(UploadReport, from_api) == from_api
+
+    (cli_file,) = from_cli["files"]
+    (api_file,) = from_api["files"]
+    assert cli_file["file"] == str(FORM_LINES) and api_file["file"] == FORM_LINES.name
+    assert cli_file["project_links"], "the file's projects are linked"
+    assert {**cli_file, "file": None} == {**api_file, "file": None}
+
+
+def test_ingest_json_reports_failed_unchanged_and_skipped_files(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(FORM_LINES, folder / FORM_LINES.name)
+    (folder / "broken.txt").write_bytes(b"\x00\xff" * 100)
+    (folder / "说明.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(100))
+    data = tmp_path / "data"
+    code, out, _ = jixiao(data, "ingest", "--json", "--bulk", "--no-index", str(folder))
+    assert code == 2
+    first = json.loads(out)
+    # exclude_unset: a failed file's `exists` is absent unless true (FailedFile), as in the upload's
+    assert IngestReport.model_validate(first).model_dump(mode="json", exclude_unset=True) == first
+    kinds = {f["name"]: (f["stored"], f.get("error_zh"), f.get("skipped")) for f in first["files"]}
+    assert kinds == {
+        FORM_LINES.name: (True, None, None),
+        "broken.txt": (False, "不是文本或表格文件（二进制内容）", None),
+        "说明.jpg": (False, None, "not a table"),
+    }
+    assert set(first["stages"]) == {"read", "rdf", "load"}
+
+    code, out, _ = jixiao(data, "ingest", "--json", "--bulk", "--no-index", str(folder / FORM_LINES.name))
+    again = json.loads(out)
+    assert code == 0 and validated(IngestReport, again) == again
+    (unchanged,) = again["files"]
+    assert unchanged["unchanged"] is True and unchanged["id"] == kinds_id(first, FORM_LINES.name)
+    assert (again["stored"], again["unchanged"]) == (0, 1)
+
+
+def kinds_id(report: dict[str, Any], name: str) -> str:
+    (found,) = [f["id"] for f in report["files"] if f["name"] == name]
+    return str(found)
+
+
+def test_stats_and_check_json_are_their_models(samples: Path) -> None:
+    code, out, err = jixiao(samples, "stats", "--json")
+    assert code == 0, err
+    figures = json.loads(out)
+    assert validated(StoreFigures, figures) == figures
+    assert figures["projects"] == 42 and sum(figures["targets"].values()) == figures["indicators"] == 460
+
+    code, out, err = jixiao(samples, "check", "--json")
+    assert code == 0, err
+    found = json.loads(out)
+    assert validated(CheckResult, found) == found
+    assert found["consistent"] and found["after"] is None and found["found"]["documents"] == 2

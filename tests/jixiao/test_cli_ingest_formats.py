@@ -47,7 +47,7 @@ def test_mixed_folder_reports_each_file(folder: Path, tmp_path: Path) -> None:
     code, out, err = jixiao(data, "ingest", "--no-index", "--json", str(folder))
     assert code == 2  # two files failed; the others are stored
     report = json.loads(out)
-    by_name = {Path(str(f["file"])).name: f for f in report["files"]}
+    by_name = {Path(str(f["file"])).name: f for f in report["files"] if not f.get("skipped")}
     assert set(by_name) == {
         "浩门镇导出.xlsx",
         "宝丰镇.docx",
@@ -70,11 +70,13 @@ def test_mixed_folder_reports_each_file(folder: Path, tmp_path: Path) -> None:
             projects,
             indicators,
         ), name
-    assert by_name["宝丰镇.docx"]["unparsed"] == 3  # the placeholders ≥**株, XX, ≥**%
+    assert by_name["宝丰镇.docx"]["targets"]["unparsed"] == 3  # the placeholders ≥**株, XX, ≥**%
     assert "no text layer" in str(by_name["扫描件.pdf"]["error"])
     assert "unknown layout" in str(by_name["notes.txt"]["error"])
     # An Office lock file is listed as skipped with its reason, not passed over in silence (issue 16).
-    assert [Path(p).name for p in report["skipped"]] == ["~$浩门镇导出.xlsx", "说明.jpg"]
+    skipped = [(f["name"], f["skipped"]) for f in report["files"] if f.get("skipped")]
+    assert skipped == [("~$浩门镇导出.xlsx", "an Office lock file"), ("说明.jpg", "not a table")]
+    assert (report["stored"], report["failed"], report["skipped"]) == (len(expected), 2, 2)
     assert "扫描件.pdf: no text layer" in err
 
 
