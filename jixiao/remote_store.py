@@ -429,7 +429,11 @@ class RemoteStore:
         # A server whose default graph is the union may drop FROM (Oxigraph does): say it in the
         # protocol's parameters, which every server honours.
         form = virtuoso.query_form(text) if self.virtuoso else None
-        accept = "application/n-triples" if form in ("CONSTRUCT", "DESCRIBE") else ACCEPT  # as api.remote
+        accept = ACCEPT  # as api.remote: Virtuoso's graphs in N-Triples, its solutions in XML
+        if form in ("CONSTRUCT", "DESCRIBE"):
+            accept = "application/n-triples"
+        elif form == "SELECT":
+            accept = virtuoso.SELECT_ACCEPT
         response = self.client.query(text, accept, clauses.default_graphs, clauses.named_graphs)
         body = response.content
         if self.virtuoso:
@@ -441,9 +445,13 @@ class RemoteStore:
                     " the rows it sent are not the whole answer",
                     timed_out=cut == "time",
                 )
-            body = virtuoso.normalise_json(body)
-            if form == "ASK":
-                body = virtuoso.boolean_json(body)
+            media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            if RESULT_FORMATS.get(media) == "xml":
+                body = virtuoso.normalise_xml(body)
+            else:
+                body = virtuoso.normalise_json(body)
+                if form == "ASK":
+                    body = virtuoso.boolean_json(body)
         return parse_result(body, response.headers.get("content-type", ""), self.endpoints.shown)
 
     def dataset(self) -> Dataset:

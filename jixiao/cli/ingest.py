@@ -141,6 +141,14 @@ def ingest(
     settings = load_settings(data)
     inputs, skipped = find_inputs(files)
     if server is not None:
+        if bulk:  # the server reads each file as an upload; its store's bulk loader is not reachable
+            err.print(
+                "[red]error:[/] --bulk and --server together: a server ingests each file as an upload"
+                " (no bulk loader); drop --bulk, or stop the server and ingest with --bulk",
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(2)
         _ingest_on_server(server, inputs, skipped, settings, as_json)
         return
     limits = limits_from(settings)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -24,11 +23,6 @@ class Group:
     heading: str
     project: ProjectInfo | None
     findings: list[Finding]
-
-
-def finding_json(finding: Finding, review: Review) -> dict[str, Any]:
-    """A finding with its project's name and place, so a consumer needs nothing else."""
-    return finding.record(review.projects.get(finding.project or "")).model_dump(mode="json")
 
 
 def groups(review: Review) -> list[Group]:

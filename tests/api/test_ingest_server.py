@@ -57,3 +57,12 @@ def test_ingest_to_a_server_that_is_not_there(tmp_path: Path) -> None:
     table.write_text(township_text(), "utf-8")
     code, _, err = jixiao(tmp_path / "data", "ingest", "--server", "http://127.0.0.1:9", str(table))
     assert code == 1 and "无法连接服务器" in err
+
+
+def test_bulk_and_server_together_are_refused_before_anything_is_sent(tmp_path: Path) -> None:
+    """The server ingests uploads one by one: --bulk would be silently ignored, so it is refused."""
+    table = tmp_path / "t.txt"
+    table.write_text(township_text(), "utf-8")
+    code, _, err = jixiao(tmp_path / "data", "ingest", "--bulk", "--server", "http://127.0.0.1:9", str(table))
+    said = " ".join(err.split())
+    assert code == 2 and "--bulk and --server together" in said and "无法连接服务器" not in said

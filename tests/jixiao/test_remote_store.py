@@ -23,7 +23,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from rdflib import RDF, XSD, Graph, Literal, URIRef
+from rdflib import RDF, SKOS, XSD, Graph, Literal, URIRef
 
 from api.app import create_app
 from api.remote import RemoteEngine
@@ -37,7 +37,7 @@ from jixiao.remote_store import (
 )
 from jixiao.settings import Settings
 from jixiao.store import StoreError, open_store
-from ontology.namespace import JX
+from ontology.namespace import JX, JXCAT
 from search.index import SearchIndex
 from tests.conftest import FORM_LINES, PARAGRAPH_TABLE
 from tests.fakes import FakeEncoder
@@ -376,6 +376,13 @@ def test_pages_api_and_sparql_read_the_server(server: Server, ingested: Path) ->
             headers={"Accept": "text/turtle"},
         )
         assert graph.headers["content-type"].startswith("text/turtle") and "@prefix" in graph.text
+        # Blank nodes (the ontology's lists): Virtuoso labels them nodeID://…, which is no label.
+        members = client.get(
+            "/sparql",
+            params={"query": f"SELECT ?list WHERE {{ <{JXCAT.required}> <{SKOS.memberList}> ?list }}"},
+        )
+        assert members.status_code == 200, members.text
+        assert [b["list"]["type"] for b in members.json()["results"]["bindings"]] == ["bnode"]
         ask = client.post(
             "/sparql", content="ASK { ?s ?p ?o }", headers={"Content-Type": "application/sparql-query"}
         )

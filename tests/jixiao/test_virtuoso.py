@@ -3,13 +3,17 @@ against the session's real Virtuoso (tests/fixtures/virtuoso.py)."""
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
 import pytest
-from rdflib import RDF, XSD, Graph, Literal, URIRef
+from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 
+from api.remote import RemoteEngine
 from jixiao import virtuoso as quirks
 from jixiao.remote_store import QueryRejected, RemoteError, RemoteStore
 from jixiao.settings import Settings
@@ -49,6 +53,60 @@ def test_booleans_are_turned_back_into_sparqls_in_any_chunking() -> None:
     assert quirks.normalise_json(body) == expected
     for cut in range(1, len(body)):  # a match split between two chunks is still seen whole
         assert b"".join(quirks.normalised_chunks(iter([body[:cut], body[cut:]]))) == expected
+
+
+BNODE_JSON = b'{ "type": "bnode", "value": "nodeID://b10015" }'
+BNODE_XML = b'<binding name="o"><bnode>nodeID://b10015</bnode></binding>'
+# A literal holding the same characters is not a blank node: its quotes or brackets are escaped.
+LITERAL_JSON = b'{ "type": "literal", "value": "\\"type\\": \\"bnode\\", \\"value\\": \\"nodeID://x" }'
+LITERAL_XML = b"<literal>&lt;bnode&gt;nodeID://x &lt;/bnode&gt; nodeID://y</literal>"
+
+
+@pytest.mark.parametrize(
+    ("normalise", "body", "expected"),
+    [
+        (quirks.normalise_json, BNODE_JSON, BNODE_JSON.replace(b"nodeID://", b"")),
+        (quirks.normalise_xml, BNODE_XML, BNODE_XML.replace(b"nodeID://", b"")),
+        (quirks.normalise_json, LITERAL_JSON, LITERAL_JSON),
+        (quirks.normalise_xml, LITERAL_XML, LITERAL_XML),
+        (quirks.normalise_xml, b"<literal>nodeID://b1</literal><uri>nodeID://b2</uri>", None),
+    ],
+    ids=["json blank node", "xml blank node", "json literal alike", "xml literal alike", "xml not a bnode"],
+)
+def test_its_blank_node_labels_are_made_sparqls_in_any_chunking(
+    normalise: Callable[[bytes], bytes], body: bytes, expected: bytes | None
+) -> None:
+    """Virtuoso labels blank nodes `nodeID://b…`, which pyoxigraph refuses, whole answer and all."""
+    expected = body if expected is None else expected
+    assert normalise(body) == expected
+    for cut in range(1, len(body)):
+        assert b"".join(quirks.normalised_chunks(iter([body[:cut], body[cut:]]), normalise)) == expected
+
+
+def xml_answer(literal: bytes) -> bytes:
+    return (
+        b'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>'
+        b'<variable name="t"/></head><results><result><binding name="t"><literal xml:lang="zh">'
+        + literal
+        + b"</literal></binding></result></results></sparql>"
+    )
+
+
+@pytest.mark.parametrize(
+    "text", [" |  | 产出指标", "≥95%  ", "   ", " ", "\n a \t", "a &lt; ", "", "中 文", "\t\r\n", "a\r\nb"]
+)
+def test_a_literals_edge_whitespace_survives_pyoxigraphs_xml_parser(text: str) -> None:
+    """pyoxigraph's XML results parser trims a literal's edges (a table's " | …" source line lost its
+    first space); written as character references, they are kept, in any chunking."""
+    body = xml_answer(text.encode())
+    expected = text.replace("&lt;", "<")
+    unfixed = ox.parse_query_results(io.BytesIO(body), ox.QueryResultsFormat.XML)
+    if expected.strip() != expected:  # an edge to trim: the parser does (the bug worked around)
+        assert [s["t"].value for s in unfixed] != [expected]  # type: ignore[index, union-attr]
+    for cut in range(1, len(body)):
+        fixed = b"".join(quirks.normalised_chunks(iter([body[:cut], body[cut:]]), quirks.normalise_xml))
+        solutions = ox.parse_query_results(io.BytesIO(fixed), ox.QueryResultsFormat.XML)
+        assert [s["t"].value for s in solutions] == [expected], cut  # type: ignore[index, union-attr]
 
 
 @pytest.mark.parametrize(
@@ -188,6 +246,18 @@ def test_booleans_decimals_and_its_system_graphs(store: RemoteStore, virtuoso: V
     assert isinstance(values["urn:x:d"], Literal) and values["urn:x:d"].toPython() == Decimal(
         "1234567.89012345"
     )
+    # Asked for XML (its JSON writer is slow): blank nodes, languages and escapes come through.
+    virtuoso.update(
+        "INSERT { GRAPH <urn:x:bnodes> {"
+        ' <urn:x:t> <urn:x:b> _:b . _:b <urn:x:zh> "中文 & <b>"@zh } } WHERE { }'
+    )
+    (row,) = store._select("SELECT ?b ?zh WHERE { <urn:x:t> <urn:x:b> ?b . ?b <urn:x:zh> ?zh }")
+    assert isinstance(row["b"], BNode) and row["zh"] == Literal("中文 & <b>", lang="zh")
+    # ... and through the endpoint's engine (pyoxigraph's parser), edge whitespace too
+    virtuoso.update('INSERT DATA { GRAPH <urn:x:bnodes> { <urn:x:t> <urn:x:raw> " |  | 产出指标 \\n" } }')
+    found = RemoteEngine(store.client).query("SELECT ?raw WHERE { <urn:x:t> <urn:x:raw> ?raw }")
+    assert [s["raw"].value for s in found] == [" |  | 产出指标 \n"]  # type: ignore[index, union-attr]
+    virtuoso.update("DROP SILENT GRAPH <urn:x:bnodes>")
     assert store.query("ASK { <urn:x:s> <urn:x:yes> true }").askAnswer is True
     assert store.query("ASK { <urn:x:s> <urn:x:yes> false }").askAnswer is False
     # Its own graphs (virtrdf#: 2,000+ triples) are private: in no count.
