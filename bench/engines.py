@@ -331,7 +331,7 @@ class Virtuoso:
                 f"{self.server.url}/sparql",
                 data={"query": text, "timeout": str(int(self.cap * 1000)), "maxrows": "5000000",
                       "default-graph-uri": graphs},
-                headers={"Accept": "application/sparql-results+json"},
+                headers={"Accept": virtuoso.SELECT_ACCEPT},  # as jixiao asks it (XML: faster than JSON)
                 timeout=self.cap * 2 + 10,
             )  # fmt: skip
         except httpx.TimeoutException:
@@ -343,7 +343,12 @@ class Virtuoso:
             return None, None  # X-SQL-State: S1TAT, what jixiao reports as X-Jixiao-Cut: time
         if response.status_code != 200:
             return None, f"{response.status_code} {' '.join(response.text[:300].split())}"
-        return ms, len(response.json()["results"]["bindings"])
+        import io
+
+        import pyoxigraph as ox
+
+        answer = io.BytesIO(virtuoso.normalise_xml(response.content))
+        return ms, sum(1 for _ in ox.parse_query_results(answer, ox.QueryResultsFormat.XML))  # type: ignore[union-attr]
 
     def stop(self) -> None:
         self.server.stop()
