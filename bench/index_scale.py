@@ -125,12 +125,14 @@ def prepare(size: int, work: Path) -> dict[str, Any]:
     base = work / f"corpus-{REPLICATED}"
     if size > REPLICATED and (base / "queries.json").is_file():
         entries, vectors = replicate(base, size, folder)
+        made = "replicated"
         distinct = list(dict.fromkeys(e.text for e in entries))
         seconds = time.perf_counter() - started
         say(f"{size}: {len(entries):,} entries copied from {REPLICATED:,} in {seconds:.0f} s")
     else:
         samples = sample_entries(Path(tempfile.mkdtemp(dir=work)))
         entries = Synthesizer(samples).entries(size)
+        made = "synthesized"
         say(f"{size}: {len(entries):,} entries made in {time.perf_counter() - started:.0f} s")
         distinct = list(dict.fromkeys(e.text for e in entries))
         started = time.perf_counter()
@@ -193,6 +195,7 @@ def prepare(size: int, work: Path) -> dict[str, Any]:
         "size": size,
         "entries": len(vectors),
         "distinct": len(distinct),
+        "made": made,
         "queries": texts,
         "filters": specs,
         "truth": truth,
@@ -382,11 +385,11 @@ def report(results: list[dict[str, Any]]) -> str:
         "",
         *(f"- `{command}` — {machine}" for command, machine in sorted(runs)),
         "",
-        "**The machine was shared with other helpers' jobs** (load average above): latencies are",
-        "pessimistic and noisy; old and new alternate process by process so both meet the same load.",
-        "",
+        *shared(results),
         "Entries from `bench/speed.py`'s Synthesizer (realistic texts, townships, years, categories and",
-        "targets); **vectors are stand-ins** (a character-n-gram hashing encoder, 384 dimensions): speed,",
+        "targets); "
+        + corpus(results)
+        + " **Vectors are stand-ins** (a character-n-gram hashing encoder, 384 dimensions): speed,",
         "memory and recall are measured, not search quality. Latency is `SearchService.search` (hybrid,",
         "limit 10, match evidence included) with the stand-in's query encoding (µs): the model adds its",
         "own 10–20 ms per query. Filters rotate: kind = indicator (broad), one township by code (narrow),",
@@ -441,20 +444,24 @@ def report(results: list[dict[str, Any]]) -> str:
         f"{QUERIES} queries with and without a filter, the second round timed). `old (HEAD)` is HEAD's",
         "search package serving the same index files as `new` (`--share-build`: the change is to search time",
         "only, so its build figures are the new build's; `--reuse-build`: that build, made by this script's",
-        "build child at 22:23 UTC, is served again). The index before format 2 took 762 s to build and",
-        '4,326 MB of RSS at 1M, p95 133 ms (bench/RESULTS.md, "Scale"). Earlier rows of this section',
+        f"build child {built_when(results)}, is served again). The index before format 2 took 762 s",
+        "to build and"
+        + ' 4,326 MB of RSS at 1M, p95 133 ms (bench/RESULTS.md, "Scale"). Earlier rows of this section',
         "(100k, the first 1M builds) are in this file's history.",
         "",
         "Search quality on the samples (`.venv/bin/python bench/quality.py`, real model) is in",
         '"Search quality by backend" (in-process hybrid nDCG@10 0.6487); the samples are under the exact',
         "limit, so nprobe and the IVF path do not touch them.",
         "",
-        "Read with care (by hand, from this run and the runs before it):",
+        "This run against HEAD (by hand, 2026-12-04): the change to search time is that a lexical-only",
+        "candidate's cosine is read for all of them in one gather and one product (they were read one",
+        "by one: 7 ms of a search at 1M), and project amounts are looked up for the page's hits only",
+        "(they were for all ~300 candidates: 7.5 ms); cProfile over 200 searches at 1M: 17.5 s → 12.4 s.",
+        "Latency excludes the model's query encoding (measured separately in the README's figures).",
         "",
-        "- **1M is the 100k corpus copied 10 times** (`replicate`: own IRIs, documents, units and",
-        "  townships per copy, vectors moved by noise of norm 0.1): entries, postings and vectors are",
-        "  full size, distinct texts are 62k rather than the ≈600k a real million has, so its build",
-        "  tokenises 62k texts (≈60 CPU s at 100k, profiled) where a real one would cut ≈10× more.",
+        "Read with care (by hand, from the runs of 2026-12-03 on a loaded AMD EPYC, whose 1M corpus was",
+        "the 100k one copied 10 times: 62k distinct texts; the figures above say which corpus they had):",
+        "",
         "- The first 1M build, with FAISS's 4·√n = 4,514 lists, took 614 s (578 CPU s), nearly all",
         "  k-means (cost ∝ lists² × points per list); halving the lists gave 199 s (285 s in this run,",
         "  a more loaded machine).",
@@ -474,6 +481,50 @@ def report(results: list[dict[str, Any]]) -> str:
         "  before `search/match.py` cached it per label (profiled at 10k).",
     ]
     return "\n".join(lines)
+
+
+def shared(results: list[dict[str, Any]]) -> list[str]:
+    """What the load average says: it counts this benchmark's own processes (a search process keeps
+    up to two threads busy, OpenBLAS's spinning), so only a load well above that means other jobs."""
+    from bench.machine import cores
+
+    loads = [r["load"][0] for r in results if r.get("load")]
+    if loads and max(loads) <= cores():
+        return [
+            f"One-minute load average at most {max(loads):.2f} on {cores()} cores when each size finished,"
+            " this benchmark's own",
+            "processes included: no other job of note. Old and new, when both run, alternate process",
+            "by process.",
+            "",
+        ]
+    return [
+        "**The machine was shared with other jobs** (load average above): latencies are",
+        "pessimistic and noisy; old and new alternate process by process so both meet the same load.",
+        "",
+    ]
+
+
+def corpus(results: list[dict[str, Any]]) -> str:
+    """How each size's corpus was made: drawn by the Synthesizer, or the 100k one copied."""
+    parts = []
+    for r in sorted({(r["size"], r.get("made"), r.get("distinct")) for r in results}, key=str):
+        size, made, distinct = r
+        if made == "replicated":
+            parts.append(
+                f"{size:,}: the {REPLICATED:,} corpus copied (`replicate`: own IRIs, documents, units"
+                " and townships per copy, vectors moved by noise of norm 0.1), so"
+                f" {distinct or 0:,} distinct texts rather than a real corpus's"
+            )
+        elif made == "synthesized":
+            parts.append(f"{size:,}: drawn by the Synthesizer, {distinct or 0:,} distinct texts")
+        else:
+            parts.append(f"{size:,}: how it was made not recorded (a run before 2026-12-04)")
+    return "Corpora: " + "; ".join(parts) + "."
+
+
+def built_when(results: list[dict[str, Any]]) -> str:
+    stamps = sorted({r["built_at"] for r in results if r.get("built_at")})
+    return "at " + ", ".join(stamps) if stamps else "earlier"
 
 
 def main() -> None:
@@ -534,6 +585,7 @@ def main() -> None:
                 continue
             say(f"{size}: build {label}")
             built[label] = child(impl, "build", size, args.work, limit)
+            built[label]["built_at"] = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
             saved.write_text(json.dumps(built[label]), "utf-8")
             say(f"{size}: {label}: {built[label]}")
         for label, _impl, limit in variants:
@@ -562,7 +614,8 @@ def main() -> None:
             middle = {k: float(np.median([r[k] for r in runs])) for k in runs[0] if k != "kind"}
             results.append(
                 {**built[label], **middle, "kind": runs[0]["kind"], "label": label, "size": size,
-                 "entries": state["entries"], "command": command, "machine": machine, "rounds": args.rounds}
+                 "entries": state["entries"], "command": command, "machine": machine, "rounds": args.rounds,
+                 "distinct": state.get("distinct"), "made": state.get("made"), "load": os.getloadavg()}
             )  # fmt: skip
         (args.work / f"results-{size}.json").write_text(json.dumps(results, ensure_ascii=False), "utf-8")
     # Every size measured in the work folder, this run's and earlier ones'.

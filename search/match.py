@@ -147,6 +147,9 @@ class StoredVectors(Protocol):
     @property
     def dimension(self) -> int: ...
     def vector(self, entry_id: int) -> Vector: ...
+    def many(self, entry_ids: Sequence[int]) -> Vector:
+        """The stored vectors of these ids as the rows of one matrix, in their order."""
+        ...
 
 
 class Corpus(Protocol):
@@ -217,18 +220,16 @@ class MatchEvidence:
     ) -> list[Evidence]:
         mean, std = self.standing(vector) if vector is not None else (0.0, 1.0)
         total = sum(words.values())
+        cosines = {entry_id: score for entry_id, (_rank, score) in dense.items()}
+        unscored = [i for i in dict.fromkeys(entry_ids) if i not in cosines]
+        if vector is not None and unscored:
+            # The lexical-only candidates' cosines in one read and one product: one by one they
+            # were a tenth of a search at 1M indicators (bench/index_scale.py, profiled).
+            cosines.update(zip(unscored, (self.index.vectors.many(unscored) @ vector).tolist(), strict=True))
         found = []
         for entry_id in entry_ids:
             entry = self.index.entry(entry_id)
-            if vector is None:
-                z = 0.0
-            else:
-                cosine = (
-                    dense[entry_id][1]
-                    if entry_id in dense
-                    else float(self.index.vectors.vector(entry_id) @ vector)
-                )
-                z = (cosine - mean) / std
+            z = 0.0 if vector is None else (cosines[entry_id] - mean) / std
             tokens = set(entry.tokens)
             shared = [word for word in words if word in tokens]
             coverage = sum(words[w] for w in shared) / total if total else 0.0

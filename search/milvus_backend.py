@@ -457,6 +457,12 @@ class _Corpus:
             found = self._index.vectors([entry_id])[entry_id]
         return found
 
+    def many(self, entry_ids: Sequence[int]) -> Vector:
+        missing = [i for i in entry_ids if i not in self._vectors]
+        fetched = self._index.vectors(missing) if missing else {}
+        rows = [self._vectors[i] if i in self._vectors else fetched[i] for i in entry_ids]
+        return np.stack(rows) if rows else np.zeros((0, self.dimension), dtype=np.float32)
+
 
 class MilvusSearcher:
     """search.backend.Searcher over Milvus: the same fusion, grouping and judgement as in process."""

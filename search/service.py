@@ -194,7 +194,12 @@ class SearchService:
         cap = self.ranking.per_project if per_project is None else per_project
         candidates = self._group(fused, dense, lexical, len(fused), cap)
         self._judge(candidates, text, vector, dense, lexical)
-        return result_of(candidates, limit, warnings)
+        result = result_of(candidates, limit, warnings)
+        # Amounts for the page only: the ~300 candidates' lookups were a twelfth of a search at 1M
+        # indicators (bench/index_scale.py, profiled), and only shown hits print one.
+        for hit in result.hits:
+            hit.amount = self.amount_of(hit.entry)
+        return result
 
     def _judge(
         self,
@@ -204,7 +209,7 @@ class SearchService:
         dense: dict[int, tuple[int, float]],
         lexical: dict[int, tuple[int, float]],
     ) -> None:
-        """Each hit's evidence and match (search/match.py), and its project's amount."""
+        """Each hit's evidence and match (search/match.py)."""
         evidence = self.match_evidence
         ids = [self.index.by_iri[hit.entry.iri] for hit in hits]
         for hit, found in zip(
@@ -212,7 +217,6 @@ class SearchService:
         ):
             hit.evidence = found
             hit.match = self.calibration.judge(found) if self.calibration else None
-            hit.amount = self.amount_of(hit.entry)
 
     def amount_of(self, entry: Entry) -> float | None:
         """The amount (万元) of the entry's project: a project carries it, its parts look it up."""

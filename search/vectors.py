@@ -265,6 +265,15 @@ class VectorIndex:
             return np.asarray(self.full.gather(np.array([entry_id], dtype=np.int64))[0], dtype=np.float32)
         return np.asarray(self._index.reconstruct(int(entry_id)), dtype=np.float32)
 
+    def many(self, entry_ids: Any) -> Vectors:
+        """The vectors of these stored ids as rows, in their order (one read of the full vectors)."""
+        ids = np.asarray(entry_ids, dtype=np.int64)
+        if self.full is not None:
+            return np.asarray(self.full.gather(ids), dtype=np.float32)
+        if not len(ids):
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([np.asarray(self._index.reconstruct(int(i)), dtype=np.float32) for i in ids])
+
     def all_vectors(self) -> tuple[Ids, Vectors]:
         """Every stored (id, vector), for rebuilding the index as the other kind."""
         if self.full is not None:

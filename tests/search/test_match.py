@@ -79,3 +79,19 @@ def test_hits_carry_their_project_amount(service: SearchService) -> None:
     assert hit.amount == project.amount
     data = hit.to_json()
     assert data["match"] in {"close", "related", "none"} and data["amount"] == project.amount
+
+
+def test_every_hit_on_the_page_carries_its_amount_and_lexical_only_ones_their_cosine(
+    service: SearchService,
+) -> None:
+    found = service.search("村干部任职补贴", limit=10)
+    for hit in found.hits:
+        project = hit.entry if hit.entry.project is None else service.entry_of(hit.entry.project.iri)
+        assert project is not None and hit.amount == project.amount
+    vector = service.encoder.encode_queries(["村干部任职补贴"])[0]
+    mean, std = service.match_evidence.standing(vector)
+    lexical_only = [h for h in found.candidates if h.dense is None and h.evidence is not None]
+    assert lexical_only, "the query should reach entries only BM25 found"
+    for hit in lexical_only[:20]:
+        cosine = float(service.index.vectors.vector(service.index.by_iri[hit.entry.iri]) @ vector)
+        assert hit.evidence is not None and hit.evidence.z == pytest.approx((cosine - mean) / std, abs=1e-3)

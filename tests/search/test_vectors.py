@@ -59,6 +59,17 @@ def test_allowed_restricts_results(index_of_300: Stored) -> None:
     assert sorted(found.tolist()) == sorted(allowed.tolist())
 
 
+def test_many_reads_the_vectors_of_ids_in_their_order(index_of_300: Stored) -> None:
+    index, ids, vectors = index_of_300
+    rows = [299, 0, 150, 0]
+    many = index.many(ids[rows])
+    assert many.shape == (4, DIM) and many.dtype == np.float32
+    np.testing.assert_allclose(many, vectors[rows], atol=1e-6)
+    for got, row in zip(many, rows, strict=True):
+        np.testing.assert_array_equal(got, index.vector(int(ids[row])))
+    assert index.many(np.zeros(0, dtype=np.int64)).shape == (0, DIM)
+
+
 def test_remove_and_reconstruct(index_of_300: Stored) -> None:
     index, ids, vectors = index_of_300
     gone = ids[::3]
