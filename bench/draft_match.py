@@ -1,17 +1,25 @@
 """Drafting's match judgement, leave-one-out (issue 20; run by `bench/draft_eval.py --match`).
 
-The judged set: drafts whose answer is known from the hand-judged cross-township pairs of
-bench/precedent_pairs.toml.
+The judged set: drafts whose answer is known from judgements made before any score was seen —
+bench/sample_close.toml (for each sample project, the other township's projects that are close:
+fund the same thing for the same purpose) and bench/draft_judgements.toml (drafts typed in a third
+township).
 
-- *close*: each paired project drafted from the other township (its own township is the drafter's
-  unit; itself left out): its judged counterparts are there, so the draft has a close precedent;
-- *no precedent*: the same drafts with the counterparts left out too; every other project drafted
-  from the other township, which the pairs give no counterpart (judged as having none); and names
-  of projects the samples have nothing like (NO_PRECEDENT below, judged by reading the samples).
+- *close*: each sample project with a close project drafted from the other township (its own
+  township is the drafter's unit; itself left out): the close ones are there;
+- *no precedent*: the same drafts with the close ones left out too; every other sample project
+  (judged to have none close, though related ones may be there); and names of projects the
+  samples have nothing like (NO_PRECEDENT below, judged by reading the samples);
+- *typed, close* / *typed, none*: bench/draft_judgements.toml.
+
+Until 2026-12-04 the samples' close cases came from bench/precedent_pairs.toml, which judges each
+project's best counterpart (for precedent hit@3), often related rather than close (村干部任职补贴
+↔ 长期聘用人员经费支出, a staff-pay project that also pays village cadres): two definitions mixed.
 
 Measured: how often a draft with a close precedent is said to have one (close recall), how often a
 "close" is right (precision), how often a draft with no precedent is flagged none/related; and
-precedent hit@3 (a judged counterpart among the first three precedents) on the close drafts.
+precedent hit@3 (a judged counterpart among the first three precedents) on the close drafts, and
+on precedent_pairs.toml's pairs (bench/draft_eval.py).
 
 The drafting calibration (search/match.py DraftCalibration) is a logistic model over each
 precedent's evidence (z, name coverage, objective z), a precedent labelled close when it is a
@@ -36,6 +44,8 @@ from search.match import DRAFT_CALIBRATION, DraftCalibration, Logistic, Match, P
 from search.service import SearchService
 
 PAIRS = Path(__file__).resolve().parent / "precedent_pairs.toml"
+# Which other-township projects are close to each sample project, judged blind (no scores seen).
+SAMPLE_CLOSE = Path(__file__).resolve().parent / "sample_close.toml"
 # Drafts typed by staff of a third township, judged against the samples before any was scored.
 TYPED = Path(__file__).resolve().parent / "draft_judgements.toml"
 DEPTH = 8  # precedents a draft shows (jixiao.drafting.draft.PRECEDENTS)
@@ -79,6 +89,36 @@ class Drafted:
 def load_pairs(path: Path = PAIRS) -> dict[str, frozenset[str]]:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     return {p["project"]: frozenset(p["counterparts"]) for p in data.get("pair", [])}
+
+
+def load_close(projects: Sequence[Entry], path: Path = SAMPLE_CLOSE) -> dict[str, frozenset[str]]:
+    """bench/sample_close.toml as project IRI -> the IRIs of its close projects (labels resolved in
+    the other township); every sample project must be judged, and every label must resolve."""
+    by_label: dict[tuple[str, str], list[Entry]] = {}
+    for project in projects:
+        township = project.township.label if project.township else ""
+        by_label.setdefault((project.label, township), []).append(project)
+    judged: dict[str, frozenset[str]] = {}
+    seen: set[tuple[str, str]] = set()
+    for block in tomllib.loads(path.read_text(encoding="utf-8")).get("project", []):
+        key = (block["label"], block["township"])
+        if key not in by_label:
+            raise SystemExit(f"{path}: {key[0]} ({key[1]}): no such project in the index")
+        seen.add(key)
+        close: set[str] = set()
+        for label in block["close"]:
+            others = [
+                p for (lab, town), ps in by_label.items() if lab == label and town != key[1] for p in ps
+            ]
+            if not others:
+                raise SystemExit(f"{path}: {key[0]}: no project {label} in another township")
+            close.update(p.iri for p in others)
+        for project in by_label[key]:
+            judged[project.iri] = frozenset(close)
+    unjudged = sorted(f"{lab} ({town})" for lab, town in by_label if (lab, town) not in seen)
+    if unjudged:
+        raise SystemExit(f"{path}: not judged: {', '.join(unjudged)}")
+    return {iri: close for iri, close in judged.items() if close}
 
 
 def request_of(project: Entry, objectives: Sequence[str], exclude: Iterable[str]) -> DraftRequest:
@@ -360,7 +400,8 @@ def report(runs: dict[str, Figures], calibration: DraftCalibration, judged: Sequ
     )
     lines += [
         "",
-        f"Shipped calibration (search/draft_calibration.json, fitted on all {cases_count} drafts):"
+        f"The calibration this run fits on all {cases_count} drafts (search/draft_calibration.json only"
+        " with --fit-match):"
         f" close from p >= {c.close_at:g} ({how}),"
         f" related from p >= {c.related_at:.3f} (best tells judged counterparts from the precedents of"
         " drafts with none: Youden's J) and only for a precedent sharing a distinctive word of the name;"

@@ -3,6 +3,10 @@ judged cases, the thresholds, the figures; on hand-made precedents, no model."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from bench.draft_match import (
     NEVER,
     NO_PRECEDENT,
@@ -14,6 +18,7 @@ from bench.draft_match import (
     evidence_table,
     figures,
     judge,
+    load_close,
     related_threshold,
 )
 from jixiao.drafting.draft import DraftRequest, Precedent
@@ -122,3 +127,70 @@ def test_the_evidence_table_shows_each_close_draft_against_its_strongest_other()
     close_rows = [line for line in lines if line.startswith("| x | urn:c")]
     assert close_rows == ["| x | urn:c (1: 1.00 / 0.50 / 0.00) | urn:o (1: 3.00 / 0.50 / 0.00) |"]
     assert "| x (unpaired) | urn:o (1: 2.00 / 0.50 / 0.00) |" in lines
+
+
+SAMPLE_PROJECTS = [
+    project("urn:p:a1", "村级运转经费", A),
+    project("urn:p:a2", "团委工作经费", A),
+    project("urn:p:b1", "村委会办公经费", B),
+    project("urn:p:b2", "团委工作经费", B),
+]
+
+
+def judged_file(tmp_path: Path, *blocks: tuple[str, str, list[str]]) -> Path:
+    path = tmp_path / "close.toml"
+    path.write_text(
+        "".join(
+            f'[[project]]\nlabel = "{label}"\ntownship = "{town}"\nclose = {close!r}\n\n'.replace("'", '"')
+            for label, town, close in blocks
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_the_blind_judgement_resolves_labels_in_the_other_township(tmp_path: Path) -> None:
+    path = judged_file(
+        tmp_path,
+        ("村级运转经费", "甲镇", ["村委会办公经费"]),
+        ("团委工作经费", "甲镇", ["团委工作经费"]),  # the same label: only the other township's
+        ("村委会办公经费", "乙镇", ["村级运转经费"]),
+        ("团委工作经费", "乙镇", []),
+    )
+    assert load_close(SAMPLE_PROJECTS, path) == {
+        "urn:p:a1": {"urn:p:b1"},
+        "urn:p:a2": {"urn:p:b2"},
+        "urn:p:b1": {"urn:p:a1"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("blocks", "message"),
+    [
+        ([("村级运转经费", "丙镇", [])], "no such project"),
+        ([("村级运转经费", "甲镇", ["团委工作经费x"])], "no project 团委工作经费x in another township"),
+        ([("村级运转经费", "甲镇", ["村级运转经费"])], "no project 村级运转经费 in another township"),
+        (
+            [("村级运转经费", "甲镇", [])],
+            "not judged: 团委工作经费 (乙镇), 团委工作经费 (甲镇), 村委会办公经费",
+        ),
+    ],
+)
+def test_a_judgement_that_does_not_fit_the_index_stops_the_benchmark(
+    tmp_path: Path, blocks: list[tuple[str, str, list[str]]], message: str
+) -> None:
+    with pytest.raises(SystemExit, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_close(SAMPLE_PROJECTS, judged_file(tmp_path, *blocks))
+
+
+def test_the_shipped_judgement_names_only_sample_projects_and_is_symmetric() -> None:
+    import tomllib
+
+    from bench.draft_match import SAMPLE_CLOSE
+
+    blocks = tomllib.loads(SAMPLE_CLOSE.read_text(encoding="utf-8"))["project"]
+    towns = {b["label"]: b["township"] for b in blocks}
+    assert len(blocks) == 42 and len(towns) == 42
+    pairs = {(b["label"], other) for b in blocks for other in b["close"]}
+    assert pairs and all(towns[a] != towns[b] for a, b in pairs)
+    assert all((b, a) in pairs for a, b in pairs)
