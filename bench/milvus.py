@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import documents  # noqa: E402
-from bench.machine import cores, cpu_model, ram_gib  # noqa: E402
+from bench.machine import cores, cpu_model, load_average, ram_gib  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from ingest.records import Document  # noqa: E402
 from search.backend import parse_backend  # noqa: E402
@@ -44,6 +44,7 @@ from search.entries import Entry, Kind, Ref, TargetValue  # noqa: E402
 from search.index import IndexMeta  # noqa: E402
 from search.milvus_backend import MilvusIndex, MilvusSearcher  # noqa: E402
 from search.service import Filters, Mode  # noqa: E402
+from search.sync import META_SAVE_SECONDS  # noqa: E402
 
 DIMENSION = 384  # multilingual-e5-small
 SEED = 7
@@ -183,11 +184,15 @@ def run(rows: int, folder: Path, queries: int) -> dict[str, object]:
     started = time.perf_counter()
     inserted = 0
     tokenizing = 0.0
+    saved = time.monotonic()
     for graph, entries in corpus(rows):
         batch = vectors.of([e.text for e in entries])
         first = index._meta().index.next_id
         t0 = time.perf_counter()
-        index.replace({graph: "bench"}, entries, batch)
+        # The meta saved as search.sync.sync_milvus saves it: every META_SAVE_SECONDS, and at the end.
+        due = time.monotonic() - saved >= META_SAVE_SECONDS
+        index.replace({graph: "bench"}, entries, batch, save=due)
+        saved = time.monotonic() if due else saved
         tokenizing += time.perf_counter() - t0
         all_ids.extend(range(first, first + len(entries)))
         all_vectors.append(batch)
@@ -195,6 +200,7 @@ def run(rows: int, folder: Path, queries: int) -> dict[str, object]:
         towns.extend(e.township.iri if e.township else "" for e in entries)
         texts.extend(e.label for e in entries if e.kind == Kind.INDICATOR)
         inserted += len(entries)
+    index.save_meta()
     insert_s = time.perf_counter() - started
     client_rss = psutil.Process().memory_info().rss / 2**20
     server_rss = milvus_rss_mb()
@@ -260,10 +266,12 @@ def report(result: dict[str, object], command: str) -> str:
     recall: dict[str, float] = result["recall"]  # type: ignore[assignment]
     scale = 15_000_000 / rows
     lines = [
-        "## Milvus backend (issue 22)",
+        f"## Milvus backend (issue 22), {rows:,} entries",
         "",
-        f"`{command}` — {cpu_model()}, {cores()} cores, {ram_gib():.0f} GiB; a machine shared with other"
-        f" jobs (noisy). milvus-lite 2.5.1 (FLAT vectors: the only index milvus-lite has), {rows:,} entries"
+        f"`{command}` — {cpu_model()}, {cores()} cores, {ram_gib():.0f} GiB; load average"
+        f" {load_average()} at the end (this benchmark and its Milvus server count in it);"
+        f" {time.strftime('%Y-%m-%d %H:%M %Z')}. milvus-lite 2.5.1 (FLAT vectors: the only index"
+        f" milvus-lite has), {rows:,} entries"
         f" from bench/corpus.py (texts, units, years, categories real; 384-d stand-in vectors, no model),"
         f" {result['queries']} queries (stand-in query vectors, real texts for BM25).",
         "",
@@ -301,6 +309,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--keep", type=Path, help="a folder to build in and keep (default: a temp folder)")
     parser.add_argument("--write", action="store_true", help="write bench/RESULTS.md's section")
+    parser.add_argument("--section", default="milvus", help="RESULTS.md section (one per size: milvus-1m)")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="jixiao-milvus-"))
     if folder.exists() and any(folder.iterdir()):
@@ -315,7 +324,7 @@ def main() -> None:
     text = report(result, command.replace(" --write", ""))
     print(text)
     if args.write:
-        write_section("milvus", text)
+        write_section(args.section, text)
 
 
 if __name__ == "__main__":

@@ -164,8 +164,15 @@ class MilvusIndex:
         self.tokenizer = make_tokenizer(meta.tokenizer, meta.user_words)
         self._save_meta()
 
-    def replace(self, documents: dict[str, str], entries: Sequence[Entry], vectors: Vector) -> None:
-        """Drop everything from `documents`' graphs, then add `entries` (all from those graphs)."""
+    def replace(
+        self, documents: dict[str, str], entries: Sequence[Entry], vectors: Vector, save: bool = True
+    ) -> None:
+        """Drop everything from `documents`' graphs, then add `entries` (all from those graphs).
+
+        `save=False` leaves the meta unsaved (`save_meta` later): the meta holds every token's
+        document frequency, and rewriting it after each document made a sync slow down as the
+        vocabulary grew (bench/milvus.py: 92 rows/s at 100k). Until it is saved, a run cut short
+        reruns those documents: their rows are written again under the same ids (upsert)."""
         meta = self._meta()
         if len(entries) != len(vectors):
             raise ValueError("one vector per entry")
@@ -177,11 +184,17 @@ class MilvusIndex:
         start = meta.index.next_id
         meta.index.next_id = start + len(entries)
         df = Counter(meta.df)
+        # Texts repeat across a document (and townships): each distinct one is cut once.
+        cut: dict[str, list[str]] = {}
         for offset in range(0, len(entries), INSERT_BATCH):
             batch = entries[offset : offset + INSERT_BATCH]
             rows = []
             for i, entry in enumerate(batch, start=offset):
-                tokens = [t for t in self.tokenizer(entry.text) if t and not any(c.isspace() for c in t)]
+                tokens = cut.get(entry.text)
+                if tokens is None:
+                    tokens = cut[entry.text] = [
+                        t for t in self.tokenizer(entry.text) if t and not any(c.isspace() for c in t)
+                    ]
                 df.update(set(tokens))
                 for ref in (entry.unit, entry.township):
                     if ref is not None:
@@ -192,6 +205,11 @@ class MilvusIndex:
         meta.df = {token: count for token, count in df.items() if count > 0}
         meta.size += len(entries)
         meta.index.documents.update(documents)
+        if save:
+            self._save_meta()
+
+    def save_meta(self) -> None:
+        """Write the meta (after `replace(..., save=False)`)."""
         self._save_meta()
 
     def remove_documents(self, graphs: Iterable[str]) -> int:

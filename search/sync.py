@@ -8,6 +8,7 @@ ingest's records.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
@@ -109,6 +110,8 @@ def open_searcher(settings: IndexSettings, encoder: Callable[[], Encoder]) -> Se
     return MilvusSearcher(index, encoder, ranking_of(settings))
 
 
+# The Milvus meta (every token's document frequency) is rewritten at most this often in a sync.
+META_SAVE_SECONDS = 30.0
 CHUNK_BATCHES = 16  # embedding batches per cache append (512 texts at batch 32: about 10 s of e5 on 2 cores)
 
 
@@ -269,9 +272,11 @@ def sync_milvus(
         todo |= set(changed) & set(current)
         for graph in sorted(gone):
             report.removed[graph] = index.remove_documents([graph])
+        saved, unsaved = time.monotonic(), False
         for graph in sorted(todo):
             # One document at a time: its entries replace its old ones, and its sha256 is recorded
-            # with them, so a run cut short leaves every other document as it was.
+            # with them in the meta, saved every META_SAVE_SECONDS and at the end: a run cut short
+            # leaves every document the saved meta records as it was, and reruns the others.
             found = read_entries(store, graph, Recipe(stored.recipe))
             report.added[graph] = len(found)
             model = encoder()
@@ -281,7 +286,13 @@ def sync_milvus(
             vectors = _embed(found, model, settings, part, stored.dimension, on_start, advance)
             report.embedded += part.embedded
             report.cached += part.cached
-            index.replace({graph: current[graph]}, found, vectors)
+            due = time.monotonic() - saved >= META_SAVE_SECONDS
+            index.replace({graph: current[graph]}, found, vectors, save=due)
+            saved, unsaved = (time.monotonic(), False) if due else (saved, True)
+        if unsaved:
+            # Only here, after every document was written whole: a meta saved after a failed
+            # write would record ids whose rows are half there.
+            index.save_meta()
     finally:
         index.close()
     return report

@@ -215,6 +215,61 @@ def test_drop_a_document(both: tuple, sample_store: EmbeddedStore, encoder: Fake
         after.index.close()  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("save_every", [0.0, 3600.0])
+def test_a_sync_cut_short_reruns_what_its_meta_does_not_record(
+    sample_store: EmbeddedStore,
+    tmp_path: Path,
+    encoder: FakeEncoder,
+    monkeypatch: pytest.MonkeyPatch,
+    save_every: float,
+) -> None:
+    """The meta is saved every META_SAVE_SECONDS (0: after each document; an hour: only at the
+    end): a sync that dies after the first document leaves the saved one, and the rerun writes the
+    rest under the same ids, so Milvus holds each entry once."""
+    _require_milvus_lite()
+    import search.sync as sync_module
+    from search.milvus_backend import ENTRIES, MilvusIndex
+
+    settings = Settings(
+        data=tmp_path / "d", embedding_cache=False, search_backend=f"milvus-lite://{tmp_path}/index.db"
+    )
+    monkeypatch.setattr(sync_module, "META_SAVE_SECONDS", save_every)
+    real = MilvusIndex.replace
+    calls = []
+
+    def dies_at_the_second(self: MilvusIndex, *args: object, **kwargs: object) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("killed")
+        real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(MilvusIndex, "replace", dies_at_the_second)
+    with pytest.raises(RuntimeError, match="killed"):
+        sync(sample_store, settings, lambda: encoder, full=True)
+    monkeypatch.setattr(MilvusIndex, "replace", real)
+    index = MilvusIndex.open(parse_backend(settings.search_backend))
+    try:
+        recorded = set(index.meta.index.documents) if index.meta else set()
+    finally:
+        index.close()
+    assert len(graph_state(sample_store)) == 2  # the two samples
+    assert len(recorded) == (1 if save_every == 0 else 0)
+    report = sync(sample_store, settings, lambda: encoder)
+    assert not set(report.added) & recorded  # what the meta recorded is not written again
+    index = MilvusIndex.open(parse_backend(settings.search_backend))
+    try:
+        assert index.meta is not None
+        expected = index.meta.size
+        rows = index.client.query(ENTRIES, filter="id >= 0", output_fields=["count(*)"])
+        assert rows[0]["count(*)"] == expected
+        assert len(index.meta.index.documents) == len(graph_state(sample_store))
+    finally:
+        index.close()
+    local = Settings(data=tmp_path / "local", embedding_cache=False)
+    sync(sample_store, local, lambda: encoder, full=True)
+    assert expected == len(open_searcher(local, lambda: encoder))
+
+
 @pytest.mark.parametrize(
     ("value", "engine", "uri"),
     [
