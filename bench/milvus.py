@@ -277,7 +277,7 @@ def report(result: dict[str, object], command: str) -> str:
         "",
         "| measure | value |",
         "| --- | ---: |",
-        f"| insert (tokenise + batched upsert, one document at a time) | {insert_s:.0f} s,"
+        f"| insert (tokenise + batched insert, one document at a time) | {insert_s:.0f} s,"
         f" {rows / insert_s:,.0f} rows/s |",
         f"| RSS milvus-lite server | {server:,.0f} MB |",
         f"| RSS client (this process, incl. the bench's own copy of the vectors) | {client:,.0f} MB |",

@@ -58,6 +58,9 @@ META = "jixiao_meta"
 INSERT_BATCH = 2_000  # rows per upsert: one round trip each (the issue's trial inserted row by row)
 VARCHAR_MAX = 65_535  # Milvus's longest VARCHAR, in bytes
 META_CHUNK = 60_000  # characters of ASCII JSON per meta row
+# The meta row (part -1, apart from the JSON's parts 0…) holding the highest id ever written: ids
+# from there up were never written, so their rows are inserted, not upserted.
+CLAIM_PART = -1
 IRI_MAX = 2_048
 OUTPUT = ["entry", "tokens"]
 
@@ -124,6 +127,7 @@ class MilvusIndex:
         self.client = client
         self.backend = backend
         self.meta = meta
+        self.claimed = _read_claim(client) if meta is not None else 0
         self.version = 0  # bumped on every change: the searcher's evidence is keyed on it
         self._users = 0  # opened and not yet closed (MilvusIndex.open)
         self.tokenizer: Tokenizer = make_tokenizer(
@@ -161,6 +165,7 @@ class MilvusIndex:
         _create_entries(self.client, meta.dimension, self.backend.engine)
         _create_meta(self.client)
         self.meta = StoredMeta(meta)
+        self._claim(0)
         self.tokenizer = make_tokenizer(meta.tokenizer, meta.user_words)
         self._save_meta()
 
@@ -183,6 +188,13 @@ class MilvusIndex:
             self.tokenizer = make_tokenizer(meta.index.tokenizer, meta.index.user_words)
         start = meta.index.next_id
         meta.index.next_id = start + len(entries)
+        # Ids below the claim may hold rows of a run cut short before its meta was saved: those are
+        # upserted (overwritten by id). Ids above it were never written: inserted, as Milvus's
+        # upsert first deletes the key in every segment (at 420k rows it wrote 280 rows/s, insert
+        # 1,400: bench/RESULTS.md "Milvus backend"). The claim is written before the rows are.
+        fresh_from = self.claimed
+        if start + len(entries) > self.claimed:
+            self._claim(start + len(entries))
         df = Counter(meta.df)
         # Texts repeat across a document (and townships): each distinct one is cut once.
         cut: dict[str, list[str]] = {}
@@ -200,8 +212,10 @@ class MilvusIndex:
                     if ref is not None:
                         meta.units[ref.iri] = ref.label
                 rows.append(_row(start + i, entry, tokens, vectors[i]))
-            # Upsert, not insert: ids of a run cut short before its meta was saved are reused.
-            self.client.upsert(ENTRIES, rows)
+            if start + offset >= fresh_from:
+                self.client.insert(ENTRIES, rows)
+            else:
+                self.client.upsert(ENTRIES, rows)
         meta.df = {token: count for token, count in df.items() if count > 0}
         meta.size += len(entries)
         meta.index.documents.update(documents)
@@ -251,6 +265,10 @@ class MilvusIndex:
         if self.meta is None:
             raise MilvusUnavailable(f"no jixiao index in Milvus at {self.backend.uri}: run `jixiao reindex`")
         return self.meta
+
+    def _claim(self, upto: int) -> None:
+        self.client.upsert(META, [{"part": CLAIM_PART, "chunk": str(upto), "v": [0.0, 0.0]}])
+        self.claimed = upto
 
     def _save_meta(self) -> None:
         text = self._meta().to_json()
@@ -366,6 +384,13 @@ def _create_meta(client: Any) -> None:
     indexes = client.prepare_index_params()
     indexes.add_index("v", index_type="FLAT", metric_type="L2")
     client.create_collection(META, schema=schema, index_params=indexes, consistency_level="Session")
+
+
+def _read_claim(client: Any) -> int:
+    """The highest id ever written. An index written before claims existed has no claim row: any
+    id may hold a row there, so every write upserts."""
+    rows = client.query(META, filter=f"part == {CLAIM_PART}", output_fields=["chunk"], limit=1)
+    return int(rows[0]["chunk"]) if rows else 2**62
 
 
 def _read_meta(client: Any) -> StoredMeta | None:
