@@ -13,13 +13,14 @@ Run by hand (uses the real default model; about a minute per configuration):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import platform
 import sys
 import tempfile
 import time
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -34,9 +35,10 @@ from ingest.iri import IriMinter  # noqa: E402
 from ingest.pipeline import ingest_file  # noqa: E402
 from jixiao.settings import Settings  # noqa: E402
 from jixiao.store import Store, open_store  # noqa: E402
+from search import precedents  # noqa: E402
 from search.backend import Searcher  # noqa: E402
 from search.encoder import Encoder, load_encoder  # noqa: E402
-from search.entries import Entry  # noqa: E402
+from search.entries import Entry, Kind  # noqa: E402
 from search.index import SearchIndex  # noqa: E402
 from search.service import Filters, Hit, Mode, RankingSettings, SearchService  # noqa: E402
 from search.sync import new_meta  # noqa: E402
@@ -78,6 +80,30 @@ def load_pairs(path: Path = BENCH / "precedent_pairs.toml") -> list[Pair]:
         for p in data.get("indicator_pair", [])
     ]
     return pairs
+
+
+def strict_pairs(index: SearchIndex) -> list[Pair]:
+    """bench/sample_close.toml's blind close judgements as project pairs (a second, stricter set)."""
+    from bench.draft_match import load_close
+
+    projects = [entry for entry in index.rows if entry.kind == Kind.PROJECT]
+    return [Pair(iri, close, "project") for iri, close in load_close(projects).items()]
+
+
+@contextlib.contextmanager
+def _table_weight(weight: float) -> Iterator[None]:
+    saved = precedents.TABLE_WEIGHT
+    precedents.TABLE_WEIGHT = weight
+    try:
+        yield
+    finally:
+        precedents.TABLE_WEIGHT = saved
+
+
+def precedent_hits_with(service: Searcher, pairs: list[Pair], weight: float) -> str:
+    with _table_weight(weight):
+        found, total = precedent_hits(service, pairs).get("project", (0, 0))
+    return f"{found}/{total}"
 
 
 # --- metrics ------------------------------------------------------------------------------------
@@ -226,9 +252,15 @@ def main() -> None:
         service = SearchService(index, lambda: encoder, ranking)
         mode_table(service, queries, say)
         say()
-        say("Precedents (`similar`, dense, other townships, same category first): hit@3")
+        say("Precedents (`similar`: other townships; a project by its vector and its indicator table"
+            " fused, search/precedents.py; an indicator dense, same category first): hit@3")  # fmt: skip
         for kind, (found, total) in precedent_hits(service, pairs).items():
             say(f"- {kind}: {found}/{total} = {found / total:.2f}")
+        close = strict_pairs(index)
+        for label, weight in (("as shipped", precedents.TABLE_WEIGHT), ("by the project's vector only", 0.0)):
+            paired, strict = (precedent_hits_with(service, p, weight) for p in (pairs, close))
+            say(f"- projects, {label}: precedent_pairs.toml {paired}, "
+                f"sample_close.toml's blind close pairs {strict}")  # fmt: skip
         say()
 
         if args.compare:

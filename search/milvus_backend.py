@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from search import precedents
 from search.backend import Backend, Engine
 from search.encoder import Encoder
 from search.entries import Entry, Kind
@@ -652,11 +653,36 @@ class MilvusSearcher:
         expression = f"kind == {_literal(entry.kind.value)} and township != {_literal(township)}"
         vector = self.index.vectors([entry_id])[entry_id]
         ranked, entries = self.index.ranked([vector.tolist()], "vector", "IP", expression)
+        if entry.kind == Kind.PROJECT:
+            return self._similar_projects(entry, ranked, entries, limit)
         hits = [Hit(entries[i], score, dense=score) for i, (_rank, score) in ranked.items()]
         if entry.level2 is not None:
             hits.sort(key=lambda hit: hit.entry.level2 != entry.level2)
         cap = self.ranking.per_project if per_project is None else per_project
         return _cap_per_project(hits, limit, cap)
+
+    def _similar_projects(
+        self, project: Entry, ranked: Ranked, entries: dict[int, Entry], limit: int
+    ) -> list[Hit]:
+        """As SearchService._similar_projects: by the project's vector and its indicator table."""
+        township = _literal(project.township.iri if project.township else "")
+        own = f"project == {_literal(project.iri)} and kind == {_literal(Kind.INDICATOR.value)}"
+        mine = sorted(entry_id for entry_id, _ in self.index.find(own, 16384))[: precedents.TABLE_INDICATORS]
+        others = f"kind == {_literal(Kind.INDICATOR.value)} and township != {township}"
+        lists = []
+        for vector in self.index.vectors(mine).values():
+            found, owners = self.index.ranked([vector.tolist()], "vector", "IP", others)
+            pairs = ((owners[i].project, score) for i, (_rank, score) in found.items())
+            lists.append([(owner.iri, score) for owner, score in pairs if owner is not None])
+        by_vector = [(entries[i].iri, score) for i, (_rank, score) in ranked.items()]
+        cosine = dict(by_vector)
+        by_iri = {entries[i].iri: entries[i] for i in ranked}
+        fused = precedents.fuse(by_vector, precedents.table_overlap(lists))[:limit]
+        missing = [iri for iri, _ in fused if iri not in by_iri and len(iri.encode("utf-8")) <= IRI_MAX]
+        if missing:
+            listed = ", ".join(_literal(iri) for iri in missing)
+            by_iri.update({e.iri: e for _, e in self.index.find(f"iri in [{listed}]", len(missing))})
+        return [Hit(by_iri[iri], score, dense=cosine.get(iri)) for iri, score in fused if iri in by_iri]
 
     def expression(self, filters: Filters) -> str | None:
         """The filters as a Milvus boolean expression, or None when nothing is filtered; the same

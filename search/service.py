@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from search import precedents
 from search.encoder import Encoder
 from search.entries import Entry, Kind
 from search.index import SearchIndex
@@ -244,12 +245,36 @@ class SearchService:
         if not allowed.any():
             return []
         ranked = self._dense(self.index.vectors.vector(entry_id), allowed)
+        if entry.kind == Kind.PROJECT:
+            return self._similar_projects(entry, ranked, limit)
         hits = [Hit(self.index.entry(i), score, dense=score) for i, (_rank, score) in ranked.items()]
         if entry.level2 is not None:
             # Stable sort: same category first, each part still in cosine order.
             hits.sort(key=lambda hit: hit.entry.level2 != entry.level2)
         cap = self.ranking.per_project if per_project is None else per_project
         return _cap_per_project(hits, limit, cap)
+
+    def _similar_projects(
+        self, project: Entry, ranked: dict[int, tuple[int, float]], limit: int
+    ) -> list[Hit]:
+        """Projects by their own vector and by their indicator table, fused (search/precedents.py)."""
+        columns = self.index.columns
+        others = columns.township != (project.township.iri if project.township else "")
+        mine = np.flatnonzero((columns.project == project.iri) & (columns.kind == Kind.INDICATOR.value))
+        candidates = others & (columns.kind == Kind.INDICATOR.value)
+        lists = []
+        for row in mine[: precedents.TABLE_INDICATORS]:
+            found = self._dense(self.index.vectors.vector(int(columns.ids[row])), candidates)
+            owners = ((self.index.entry(i).project, score) for i, (_rank, score) in found.items())
+            lists.append([(owner.iri, score) for owner, score in owners if owner is not None])
+        by_vector = [(self.index.entry(i).iri, score) for i, (_rank, score) in ranked.items()]
+        cosine = dict(by_vector)
+        hits = []
+        for iri, score in precedents.fuse(by_vector, precedents.table_overlap(lists))[:limit]:
+            entry_id = self.index.by_iri.get(iri)
+            if entry_id is not None:
+                hits.append(Hit(self.index.entry(entry_id), score, dense=cosine.get(iri)))
+        return hits
 
     # --- the parts ---------------------------------------------------------------------------
 

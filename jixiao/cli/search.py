@@ -24,6 +24,7 @@ from jixiao.settings import Settings
 from search.backend import Searcher
 from search.encoder import EncoderError
 from search.entries import Kind
+from search.match import Match
 from search.service import Filters, Hit, Mode, QueryError
 from search.sync import graph_state, stale_documents
 
@@ -88,6 +89,7 @@ def search(
         took_ms = 1000 * (time.perf_counter() - started)
         _write_json(SearchResults.of(query, result, ids_for(settings.base_iri), stale, took_ms))
         return
+    _print_match(result.match, result.total, result.hits)
     _print_hits(result.hits)
 
 
@@ -140,6 +142,22 @@ def _write_json(answer: BaseModel) -> None:
     sys.stdout.write(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False, indent=1) + "\n")
 
 
+# The answer as a whole (search/match.py), in the page's words (api/static/search.js).
+MATCH_LINES = {
+    Match.CLOSE: "[green]相近结果 / close matches[/]: {total} 条相近或相关 (close or related)",
+    Match.RELATED: "[yellow]没有找到相近的指标或项目，以下是相关结果 / nothing close, related ones[/]:"
+    " {total} 条相关 (related)",
+    Match.NONE: "[yellow]没有找到相近的指标或项目 / nothing close[/]: the hits below share little with it",
+}
+HIT_MARKS = {Match.CLOSE: "[green]相近[/] ", Match.RELATED: "[yellow]相关[/] ", Match.NONE: "[dim]无关[/] "}
+
+
+def _print_match(match: Match, total: int, hits: list[Hit]) -> None:
+    """Say first whether anything close was found (not when nothing was judged: no calibration)."""
+    if any(hit.match is not None for hit in hits):
+        out.print(MATCH_LINES[match].format(total=total), highlight=False)
+
+
 def _print_hits(hits: list[Hit]) -> None:
     if not hits:
         out.print("no hits / 没有找到")
@@ -148,7 +166,10 @@ def _print_hits(hits: list[Hit]) -> None:
         e = hit.entry
         category = "/".join(ref.label for ref in (e.level1, e.level2) if ref)
         target = f"  [bold]{e.target.raw}[/]" if e.target else ""
-        out.print(f"{number:>2}. [cyan]{e.kind.value}[/] {e.label}{target}", highlight=False, soft_wrap=True)
+        mark = HIT_MARKS[hit.match] if hit.match is not None else ""
+        out.print(
+            f"{number:>2}. {mark}[cyan]{e.kind.value}[/] {e.label}{target}", highlight=False, soft_wrap=True
+        )
         where = [
             e.township.label if e.township else "",
             e.project.label if e.project and e.kind != Kind.PROJECT else "",

@@ -314,9 +314,12 @@ class Drafter:
         self.index = service.index
         self.calibration = None if search_only else calibration or shipped_draft_calibration()
 
-    indicator_weight = (
-        1.0  # weight of the indicator list in the precedents' fusion (bench: hit@3 13→14 of 17)
-    )
+    # Weights of the three lists in the precedents' rank fusion (the project list weighs 1), and
+    # how many of a project's indicators the indicator list may hold; chosen by
+    # bench/draft_eval.py --match on precedent hit@3 (bench/RESULTS.md).
+    indicator_weight = 1.0
+    objective_weight = 0.5
+    indicators_per_project = 1
 
     def draft(self, request: DraftRequest) -> Draft:
         precedents = self.precedents(request)
@@ -367,7 +370,9 @@ class Drafter:
         )
         by_project, by_objective = projects.hits, objective_result.hits
         by_indicator = (
-            self.service.search(query, Filters(kind=Kind.INDICATOR), limit=depth, per_project=1).hits
+            self.service.search(
+                query, Filters(kind=Kind.INDICATOR), limit=depth, per_project=self.indicators_per_project
+            ).hits
             if self.indicator_weight
             else []
         )
@@ -392,7 +397,7 @@ class Drafter:
             owner = hit.entry.project
             if owner is None:
                 continue
-            fused[owner.iri] += 0.5 / (k + rank + 1)
+            fused[owner.iri] += self.objective_weight / (k + rank + 1)
             objectives[owner.iri].append((hit.entry.label, hit.dense or 0.0))
             if hit.match is not None and request.objective:
                 judged[owner.iri].append(hit.match)

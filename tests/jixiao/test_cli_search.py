@@ -103,6 +103,22 @@ def test_search_text_output_names_township_and_target(ingested: Path) -> None:
     assert "平罗县宝丰镇人民政府" in out
 
 
+@pytest.mark.parametrize("query", ["xyzzy不存在的东西qq", "村干部任职补贴"])
+def test_search_text_output_says_first_whether_anything_is_close(ingested: Path, query: str) -> None:
+    """The text answer opens with the judgement --json gives (issue 20), and marks each hit."""
+    code, out, err = jixiao(ingested, "search", query, "--json")
+    assert code == 0, err
+    answer = json.loads(out)
+    code, text, _ = jixiao(ingested, "search", query)
+    assert code == 0
+    first = text.splitlines()[0]
+    expected = {"close": "close matches", "related": "nothing close, related", "none": "nothing close:"}
+    assert expected[answer["match"]] in first, (answer["match"], first)
+    marks = {"close": "相近", "related": "相关", "none": "无关"}
+    lines = [line for line in text.splitlines() if line[:3].strip().rstrip(".").isdigit()]
+    assert [line.split()[1] for line in lines] == [marks[hit["match"]] for hit in answer["hits"]]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

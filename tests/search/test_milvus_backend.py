@@ -183,9 +183,12 @@ def test_unit_year_filters_and_bad_values(both: tuple) -> None:  # type: ignore[
 def test_similar_agrees(both: tuple) -> None:  # type: ignore[type-arg]
     service, searcher, _ = both
     indicators = [e for e in service.index.rows if e.kind == Kind.INDICATOR][:5]
-    for entry in indicators:
+    projects = [e for e in service.index.rows if e.kind == Kind.PROJECT][:3]  # by vector and table
+    for entry in [*indicators, *projects]:
         local, remote = service.similar(entry.iri), searcher.similar(entry.iri)
         assert [round(h.score, 5) for h in remote] == [round(h.score, 5) for h in local]
+        if entry.kind == Kind.PROJECT:  # fused, ties in IRI order (indicators' ties may differ)
+            assert [h.entry.iri for h in remote] == [h.entry.iri for h in local]
         assert all(h.entry.township != entry.township for h in remote)
     with pytest.raises(QueryError):
         searcher.similar("https://example.org/none")
